@@ -1,0 +1,57 @@
+#include "server/call_context.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "server/grpc_status.h"
+#include "server/logging.h"
+
+namespace dns {
+namespace {
+
+// Caller-supplied ids go into logs and headers: keep them printable and short.
+bool AcceptableRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return absl::StrFormat("%016x%016x", rng(), rng());
+}
+
+CallContext::CallContext(grpc::ServerContext* context, const char* method)
+    : context_(context), method_(method), start_(absl::Now()) {
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find(kRequestIdHeader);
+  if (it != metadata.end()) {
+    absl::string_view id(it->second.data(), it->second.size());
+    if (AcceptableRequestId(id)) request_id_ = std::string(id);
+  }
+  if (request_id_.empty()) request_id_ = NewRequestId();
+  context->AddInitialMetadata(kRequestIdHeader, request_id_);
+}
+
+grpc::Status CallContext::Finish(const absl::Status& status) {
+  const double ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
+  const auto level = status.ok() ? spdlog::level::info
+                     : (absl::IsInternal(status) || absl::IsUnknown(status))
+                         ? spdlog::level::err
+                         : spdlog::level::warn;
+  Log(level, "rpc",
+      {{"request_id", request_id_},
+       {"method", method_},
+       {"peer", context_->peer()},
+       {"code", absl::StatusCodeToString(status.code())},
+       {"duration_ms", absl::StrFormat("%.2f", ms)},
+       {"error", std::string(status.message())}});
+  return ToGrpcStatus(status);
+}
+
+}  // namespace dns

@@ -1,0 +1,42 @@
+// Per-call bookkeeping at the gRPC edge: the request id (the caller's
+// x-request-id or a new one, echoed back), one log line per call with its
+// outcome and duration, and the conversion of the result to grpc::Status.
+#ifndef DNS_SERVER_CALL_CONTEXT_H_
+#define DNS_SERVER_CALL_CONTEXT_H_
+
+#include <grpcpp/server_context.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace dns {
+
+inline constexpr char kRequestIdHeader[] = "x-request-id";
+
+class CallContext {
+ public:
+  CallContext(grpc::ServerContext* context, const char* method);
+  CallContext(const CallContext&) = delete;
+  CallContext& operator=(const CallContext&) = delete;
+
+  const std::string& request_id() const { return request_id_; }
+  const char* method() const { return method_; }
+
+  // Logs the call's outcome and converts it for gRPC.
+  grpc::Status Finish(const absl::Status& status);
+
+ private:
+  grpc::ServerContext* context_;
+  const char* method_;
+  std::string request_id_;
+  absl::Time start_;
+};
+
+// A fresh random id (32 hex digits).
+std::string NewRequestId();
+
+}  // namespace dns
+
+#endif  // DNS_SERVER_CALL_CONTEXT_H_

@@ -1,0 +1,211 @@
+// dnsd: wires configuration, storage, domain logic and the gRPC server.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "server/health_reporter.h"
+#include "server/logging.h"
+#include "server/record_service.h"
+#include "server/zone_manager.h"
+#include "server/zone_service.h"
+#include "storage/migrations.h"
+#include "storage/pg_zone_store.h"
+
+ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port.");
+ABSL_FLAG(std::string, database_url, "",
+          "PostgreSQL URL, e.g. postgresql://dns@db:5432/dns (required).");
+ABSL_FLAG(int, db_pool_size, 16, "Maximum PostgreSQL connections held by this process.");
+ABSL_FLAG(absl::Duration, db_acquire_timeout, absl::Seconds(5),
+          "How long a call waits for a free database connection before UNAVAILABLE.");
+ABSL_FLAG(absl::Duration, db_statement_timeout, absl::Seconds(10),
+          "PostgreSQL statement_timeout for every statement of the service.");
+ABSL_FLAG(bool, migrate_on_start, true, "Apply pending schema migrations at start-up.");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, err, critical or off.");
+ABSL_FLAG(std::string, log_format, "text", "text (logfmt) or json (one object per line).");
+ABSL_FLAG(std::string, default_nameservers, "",
+          "Comma-separated NS names for zones created without nameservers.");
+ABSL_FLAG(std::string, soa_hostmaster, "",
+          "SOA RNAME (admin@example.net or admin.example.net.); default hostmaster.<zone>.");
+ABSL_FLAG(uint32_t, soa_refresh, 10800, "SOA refresh, seconds.");
+ABSL_FLAG(uint32_t, soa_retry, 3600, "SOA retry, seconds.");
+ABSL_FLAG(uint32_t, soa_expire, 604800, "SOA expire, seconds.");
+ABSL_FLAG(uint32_t, soa_minimum, 3600, "SOA minimum (negative-caching TTL), seconds.");
+ABSL_FLAG(uint32_t, default_ttl, 3600, "TTL of RRsets given with ttl 0, and of SOA and NS.");
+ABSL_FLAG(uint32_t, min_ttl, 60, "Smallest TTL accepted.");
+ABSL_FLAG(uint32_t, max_ttl, 604800, "Largest TTL accepted.");
+ABSL_FLAG(uint32_t, max_records_per_rrset, 400, "Most records one RRset may hold.");
+ABSL_FLAG(uint32_t, max_changes_per_batch, 1000, "Most RRset changes in one ChangeRRsets.");
+ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(2),
+          "How often the database is checked for grpc.health.v1.");
+
+namespace dns {
+namespace {
+
+constexpr const char* kFlagNames[] = {
+    "listen",        "database_url",    "db_pool_size",         "db_acquire_timeout",
+    "db_statement_timeout", "migrate_on_start", "log_level",   "log_format",
+    "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
+    "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
+    "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "health_interval"};
+
+std::string EnvName(absl::string_view flag) {
+  return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
+}
+
+// Every flag falls back to DNSD_<FLAG> from the environment; the command
+// line wins over both.
+bool ApplyEnvironment() {
+  for (const char* name : kFlagNames) {
+    const char* value = std::getenv(EnvName(name).c_str());
+    if (value == nullptr) continue;
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    std::string error;
+    if (flag == nullptr || !flag->ParseFrom(value, &error)) {
+      std::cerr << "dnsd: bad value in " << EnvName(name) << ": " << error << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Usage() {
+  std::string text =
+      "dnsd: the dns.v1 gRPC service (ZoneService, RecordService, health, reflection).\n\n"
+      "Usage: dnsd [serve] [--flag=value ...]   run the server (default)\n"
+      "       dnsd migrate [--database_url=...] apply schema migrations and exit\n\n"
+      "Every flag can also be set from the environment; the command line wins:\n";
+  for (const char* name : kFlagNames) absl::StrAppend(&text, "  --", name, "  <- $", EnvName(name), "\n");
+  return text;
+}
+
+std::string DatabaseUrl() {
+  std::string url = absl::GetFlag(FLAGS_database_url);
+  // statement_timeout per connection bounds every query of the service.
+  const int64_t ms = absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_db_statement_timeout));
+  if (ms > 0) {
+    absl::StrAppend(&url, url.find('?') == std::string::npos ? "?" : "&",
+                    "options=-c%20statement_timeout%3D", ms);
+  }
+  return url;
+}
+
+ZoneDefaults DefaultsFromFlags() {
+  ZoneDefaults d;
+  for (absl::string_view ns : absl::StrSplit(absl::GetFlag(FLAGS_default_nameservers), ',',
+                                             absl::SkipWhitespace())) {
+    d.nameservers.emplace_back(absl::StripAsciiWhitespace(ns));
+  }
+  d.hostmaster = absl::GetFlag(FLAGS_soa_hostmaster);
+  d.soa.refresh = absl::GetFlag(FLAGS_soa_refresh);
+  d.soa.retry = absl::GetFlag(FLAGS_soa_retry);
+  d.soa.expire = absl::GetFlag(FLAGS_soa_expire);
+  d.soa.minimum = absl::GetFlag(FLAGS_soa_minimum);
+  d.soa_ttl = d.ns_ttl = absl::GetFlag(FLAGS_default_ttl);
+  d.limits.default_ttl = absl::GetFlag(FLAGS_default_ttl);
+  d.limits.min_ttl = absl::GetFlag(FLAGS_min_ttl);
+  d.limits.max_ttl = absl::GetFlag(FLAGS_max_ttl);
+  d.limits.max_records_per_rrset = absl::GetFlag(FLAGS_max_records_per_rrset);
+  d.limits.max_changes_per_batch = absl::GetFlag(FLAGS_max_changes_per_batch);
+  return d;
+}
+
+int RunMigrate() {
+  absl::StatusOr<std::vector<int>> applied = Migrate(absl::GetFlag(FLAGS_database_url));
+  if (!applied.ok()) {
+    Log(spdlog::level::critical, "migration failed", {{"error", std::string(applied.status().message())}});
+    return 1;
+  }
+  Log(spdlog::level::info, "schema up to date", {{"applied", std::to_string(applied->size())}});
+  return 0;
+}
+
+int RunServer() {
+  if (absl::GetFlag(FLAGS_migrate_on_start) && RunMigrate() != 0) return 1;
+
+  ConnectionPool::Options pool_options;
+  pool_options.url = DatabaseUrl();
+  pool_options.size = absl::GetFlag(FLAGS_db_pool_size);
+  pool_options.acquire_timeout = absl::GetFlag(FLAGS_db_acquire_timeout);
+  pool_options.on_connect = &PgZoneStore::PrepareConnection;
+  auto pool = std::make_shared<ConnectionPool>(pool_options);
+  PgZoneStore store(pool);
+  ZoneManager manager(store, DefaultsFromFlags());
+  ZoneServiceImpl zone_service(manager);
+  RecordServiceImpl record_service(manager);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&zone_service);
+  builder.RegisterService(&record_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    Log(spdlog::level::critical, "cannot listen", {{"listen", absl::GetFlag(FLAGS_listen)}});
+    return 1;
+  }
+  auto* health = server->GetHealthCheckService();
+  HealthReporter reporter(store, absl::GetFlag(FLAGS_health_interval), [health](bool serving) {
+    for (const char* service : {"", "dns.v1.ZoneService", "dns.v1.RecordService"}) {
+      health->SetServingStatus(service, serving);
+    }
+  });
+  Log(spdlog::level::info, "dnsd serving", {{"listen", absl::GetFlag(FLAGS_listen)},
+                                             {"port", std::to_string(port)}});
+
+  // Wait for SIGTERM/SIGINT, then drain in-flight calls.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int received = 0;
+  sigwait(&signals, &received);
+  Log(spdlog::level::info, "shutting down", {{"signal", std::to_string(received)}});
+  health->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return 0;
+}
+
+}  // namespace
+}  // namespace dns
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread starts so sigwait gets them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::SetProgramUsageMessage(dns::Usage());
+  if (!dns::ApplyEnvironment()) return 2;
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  absl::Status logging = dns::ConfigureLogging(absl::GetFlag(FLAGS_log_level),
+                                               absl::GetFlag(FLAGS_log_format));
+  if (!logging.ok()) {
+    std::cerr << "dnsd: " << logging.message() << "\n";
+    return 2;
+  }
+  std::string command = args.size() > 1 ? args[1] : "serve";
+  if (args.size() > 2 || (command != "serve" && command != "migrate")) {
+    std::cerr << "dnsd: unknown command; see dnsd --help\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_database_url).empty()) {
+    std::cerr << "dnsd: --database_url (or DNSD_DATABASE_URL) is required\n";
+    return 2;
+  }
+  return command == "migrate" ? dns::RunMigrate() : dns::RunServer();
+}

@@ -1,0 +1,144 @@
+#include "server/proto_convert.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace dns {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+ZoneKind KindFromProto(v1::ZoneKind kind) {
+  switch (kind) {
+    case v1::ZONE_KIND_MASTER:
+      return ZoneKind::kMaster;
+    case v1::ZONE_KIND_SLAVE:
+      return ZoneKind::kSlave;
+    default:
+      return ZoneKind::kNative;
+  }
+}
+
+v1::ZoneKind KindToProto(ZoneKind kind) {
+  switch (kind) {
+    case ZoneKind::kMaster:
+      return v1::ZONE_KIND_MASTER;
+    case ZoneKind::kSlave:
+      return v1::ZONE_KIND_SLAVE;
+    case ZoneKind::kNative:
+      break;
+  }
+  return v1::ZONE_KIND_NATIVE;
+}
+
+// FNV-1a: stable across processes and replicas (unlike std::hash).
+uint64_t Fnv1a(const std::string& data) {
+  uint64_t hash = 1469598103934665603ULL;
+  for (unsigned char c : data) {
+    hash ^= c;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+Zone ZoneFromProto(const v1::Zone& proto) {
+  Zone zone;
+  zone.name = proto.name();
+  zone.kind = KindFromProto(proto.kind());
+  zone.account = proto.account();
+  zone.customer_id = proto.customer_id();
+  zone.hosting_service_id = proto.hosting_service_id();
+  zone.nameservers.assign(proto.nameservers().begin(), proto.nameservers().end());
+  zone.masters.assign(proto.masters().begin(), proto.masters().end());
+  zone.labels.insert(proto.labels().begin(), proto.labels().end());
+  zone.etag = proto.etag();
+  return zone;
+}
+
+void ZoneToProto(const Zone& zone, v1::Zone* proto) {
+  proto->set_name(zone.name);
+  proto->set_kind(KindToProto(zone.kind));
+  proto->set_account(zone.account);
+  proto->set_customer_id(zone.customer_id);
+  proto->set_hosting_service_id(zone.hosting_service_id);
+  for (const auto& ns : zone.nameservers) proto->add_nameservers(ns);
+  for (const auto& m : zone.masters) proto->add_masters(m);
+  proto->mutable_labels()->insert(zone.labels.begin(), zone.labels.end());
+  proto->set_serial(zone.serial);
+  proto->set_etag(zone.etag);
+  *proto->mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(zone.create_time));
+  *proto->mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(zone.update_time));
+}
+
+RRset RRsetFromProto(const v1::RRset& proto) {
+  RRset rrset{proto.name(), proto.type(), proto.ttl(), {}};
+  for (const auto& r : proto.records()) rrset.records.push_back(Record{r.content(), r.disabled()});
+  return rrset;
+}
+
+void RRsetToProto(const RRset& rrset, v1::RRset* proto) {
+  proto->set_name(rrset.name);
+  proto->set_type(rrset.type);
+  proto->set_ttl(rrset.ttl);
+  for (const auto& r : rrset.records) {
+    auto* record = proto->add_records();
+    record->set_content(r.content);
+    record->set_disabled(r.disabled);
+  }
+}
+
+std::vector<RRsetChange> ChangesFromProto(
+    const google::protobuf::RepeatedPtrField<v1::RRsetChange>& changes,
+    std::vector<FieldViolation>& violations) {
+  std::vector<RRsetChange> out;
+  out.reserve(changes.size());
+  for (int i = 0; i < changes.size(); ++i) {
+    const auto& change = changes[i];
+    RRsetChange c;
+    switch (change.changetype()) {
+      case v1::CHANGE_TYPE_REPLACE:
+        c.type = ChangeType::kReplace;
+        break;
+      case v1::CHANGE_TYPE_DELETE:
+        c.type = ChangeType::kDelete;
+        break;
+      default:
+        violations.push_back({absl::StrCat("changes[", i, "].changetype"),
+                              "must be CHANGE_TYPE_REPLACE or CHANGE_TYPE_DELETE"});
+    }
+    c.rrset = RRsetFromProto(change.rrset());
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<RequestKey> RequestKeyOf(const google::protobuf::Message& request,
+                                        const std::string& request_id) {
+  if (request_id.empty()) return RequestKey{};
+  if (request_id.size() > 128) return InvalidField("request_id", "must be at most 128 characters");
+  for (char c : request_id) {
+    if (c < '!' || c > '~') {
+      return InvalidField("request_id", "must be printable ASCII without spaces");
+    }
+  }
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
+  if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    copy->SerializeToCodedStream(&coded);
+  }
+  return RequestKey{request_id,
+                    absl::StrFormat("%s:%016x", request.GetDescriptor()->name(), Fnv1a(bytes))};
+}
+
+}  // namespace dns

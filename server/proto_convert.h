@@ -1,0 +1,35 @@
+// Protobuf wire types <-> model types, for the handlers.
+#ifndef DNS_SERVER_PROTO_CONVERT_H_
+#define DNS_SERVER_PROTO_CONVERT_H_
+
+#include <string>
+#include <vector>
+
+#include "dns/v1/record_service.pb.h"
+#include "dns/v1/resources.pb.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+#include "storage/model.h"
+#include "storage/status_details.h"
+#include "storage/zone_store.h"
+
+namespace dns {
+
+Zone ZoneFromProto(const v1::Zone& proto);
+void ZoneToProto(const Zone& zone, v1::Zone* proto);
+RRset RRsetFromProto(const v1::RRset& proto);
+void RRsetToProto(const RRset& rrset, v1::RRset* proto);
+
+// Changes with CHANGE_TYPE_UNSPECIFIED are reported in `violations`.
+std::vector<RRsetChange> ChangesFromProto(
+    const google::protobuf::RepeatedPtrField<v1::RRsetChange>& changes,
+    std::vector<FieldViolation>& violations);
+
+// The request's request_id and a stable digest of everything else in it, so
+// a reused id with a different payload is told apart from a retry.
+// INVALID_ARGUMENT for an id that is too long or not printable.
+absl::StatusOr<RequestKey> RequestKeyOf(const google::protobuf::Message& request, const std::string& request_id);
+
+}  // namespace dns
+
+#endif  // DNS_SERVER_PROTO_CONVERT_H_

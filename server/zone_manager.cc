@@ -1,0 +1,459 @@
+#include "server/zone_manager.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "server/domain/dns_name.h"
+#include "server/domain/page_token.h"
+#include "server/domain/zone_file.h"
+#include "storage/serial.h"
+#include "storage/status_details.h"
+
+namespace dns {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+constexpr size_t kMaxIdLength = 255;
+constexpr size_t kMaxLabels = 64;
+constexpr size_t kMaxNameservers = 20;
+// Zone files are imported as one batch; allow far more than ChangeRRsets.
+constexpr size_t kMaxImportRRsets = 100000;
+
+absl::StatusOr<int> PageSize(int requested) {
+  if (requested < 0) return InvalidField("page_size", "must not be negative");
+  if (requested == 0) return kDefaultPageSize;
+  return std::min(requested, kMaxPageSize);
+}
+
+// Opaque ids from PRAHO: printable, bounded.
+void CheckId(const std::string& value, const std::string& field,
+             std::vector<FieldViolation>& out) {
+  if (value.size() > kMaxIdLength) {
+    out.push_back({field, absl::StrCat("must be at most ", kMaxIdLength, " characters")});
+    return;
+  }
+  for (unsigned char c : value) {
+    if (c < 0x20 || c == 0x7f) {
+      out.push_back({field, "must not contain control characters"});
+      return;
+    }
+  }
+}
+
+bool ValidLabelKey(const std::string& key) {
+  if (key.empty() || key.size() > 63) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '-' ||
+           c == '.' || c == '/';
+  });
+}
+
+// "192.0.2.1", "192.0.2.1:5300", "2001:db8::1" or "[2001:db8::1]:5300".
+bool ValidMaster(const std::string& master) {
+  std::string host = master;
+  std::string port;
+  unsigned char buf[16];
+  if (inet_pton(AF_INET6, host.c_str(), buf) == 1) return true;
+  if (absl::StartsWith(host, "[")) {
+    auto close = host.find("]:");
+    if (close == std::string::npos) return false;
+    port = host.substr(close + 2);
+    host = host.substr(1, close - 1);
+    if (inet_pton(AF_INET6, host.c_str(), buf) != 1) return false;
+  } else {
+    auto colon = host.find(':');
+    if (colon != std::string::npos) {
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+    }
+    if (inet_pton(AF_INET, host.c_str(), buf) != 1) return false;
+  }
+  if (port.empty()) return true;
+  int p = 0;
+  return absl::SimpleAtoi(port, &p) && p > 0 && p < 65536;
+}
+
+std::string Fingerprint(const std::vector<std::string>& parts) {
+  return absl::StrJoin(parts, "\x1f");
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> CanonicalHostmaster(absl::string_view input, absl::string_view zone) {
+  if (input.empty()) return absl::StrCat("hostmaster.", zone);
+  std::string text(input);
+  auto at = text.find('@');
+  if (at != std::string::npos) {
+    std::string local = text.substr(0, at);
+    // RFC 1035: a dot inside the local part is escaped in RNAME.
+    text = absl::StrCat(absl::StrReplaceAll(local, {{".", "\\."}}), ".", text.substr(at + 1));
+  }
+  if (absl::StrContains(text, "\\")) {
+    // Escaped local parts cannot go through the name checker; check the rest.
+    auto first_unescaped = text.find_first_of('.', text.find("\\.") + 2);
+    while (first_unescaped != std::string::npos && text[first_unescaped - 1] == '\\') {
+      first_unescaped = text.find('.', first_unescaped + 1);
+    }
+    if (first_unescaped == std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("'", input, "' is not a mailbox"));
+    }
+    absl::StatusOr<std::string> domain = CanonicalTargetName(text.substr(first_unescaped + 1));
+    if (!domain.ok()) return domain.status();
+    return absl::StrCat(absl::AsciiStrToLower(text.substr(0, first_unescaped)), ".", *domain);
+  }
+  return CanonicalTargetName(text);
+}
+
+ZoneManager::ZoneManager(ZoneStore& store, ZoneDefaults defaults)
+    : store_(store), defaults_(std::move(defaults)) {}
+
+std::vector<FieldViolation> ZoneManager::NormalizeAttributes(Zone& zone,
+                                                             const std::string& prefix,
+                                                             bool check_nameservers) {
+  std::vector<FieldViolation> violations;
+  CheckId(zone.account, prefix + ".account", violations);
+  CheckId(zone.customer_id, prefix + ".customer_id", violations);
+  CheckId(zone.hosting_service_id, prefix + ".hosting_service_id", violations);
+  if (zone.labels.size() > kMaxLabels) {
+    violations.push_back({prefix + ".labels", absl::StrCat("at most ", kMaxLabels, " labels")});
+  }
+  for (const auto& [key, value] : zone.labels) {
+    if (!ValidLabelKey(key)) {
+      violations.push_back({absl::StrCat(prefix, ".labels[", key, "]"),
+                            "keys are 1-63 characters of a-z, 0-9, '_', '-', '.', '/'"});
+    }
+    CheckId(value, absl::StrCat(prefix, ".labels[", key, "]"), violations);
+  }
+  for (size_t i = 0; i < zone.masters.size(); ++i) {
+    if (!ValidMaster(zone.masters[i])) {
+      violations.push_back({absl::StrCat(prefix, ".masters[", i, "]"),
+                            absl::StrCat("'", zone.masters[i],
+                                         "' is not an IP address with an optional port")});
+    }
+  }
+  if (zone.kind == ZoneKind::kSlave && zone.masters.empty()) {
+    violations.push_back({prefix + ".masters", "a ZONE_KIND_SLAVE zone needs masters"});
+  }
+  if (check_nameservers) {
+    if (zone.nameservers.empty()) zone.nameservers = defaults_.nameservers;
+    if (zone.nameservers.empty()) {
+      violations.push_back(
+          {prefix + ".nameservers", "no nameservers given and the service has no default"});
+    }
+    if (zone.nameservers.size() > kMaxNameservers) {
+      violations.push_back(
+          {prefix + ".nameservers", absl::StrCat("at most ", kMaxNameservers, " nameservers")});
+    }
+    for (size_t i = 0; i < zone.nameservers.size(); ++i) {
+      absl::StatusOr<std::string> ns = CanonicalTargetName(zone.nameservers[i]);
+      if (!ns.ok() || *ns == ".") {
+        violations.push_back({absl::StrCat(prefix, ".nameservers[", i, "]"),
+                              ns.ok() ? "must not be the root" : std::string(ns.status().message())});
+        continue;
+      }
+      if (std::find(zone.nameservers.begin(), zone.nameservers.begin() + i, *ns) !=
+          zone.nameservers.begin() + i) {
+        violations.push_back({absl::StrCat(prefix, ".nameservers[", i, "]"),
+                              absl::StrCat("'", *ns, "' is listed twice")});
+      }
+      zone.nameservers[i] = *ns;
+    }
+  }
+  return violations;
+}
+
+RRset ZoneManager::MakeSoa(const Zone& zone) const {
+  absl::StatusOr<std::string> rname = CanonicalHostmaster(defaults_.hostmaster, zone.name);
+  const SoaTimers& t = defaults_.soa;
+  return RRset{zone.name,
+               "SOA",
+               defaults_.soa_ttl,
+               {Record{absl::StrCat(zone.nameservers.front(), " ",
+                                    rname.ok() ? *rname : "hostmaster." + zone.name, " ",
+                                    zone.serial, " ", t.refresh, " ", t.retry, " ", t.expire,
+                                    " ", t.minimum),
+                       false}}};
+}
+
+RRset ZoneManager::MakeNs(const Zone& zone) const {
+  RRset ns{zone.name, "NS", defaults_.ns_ttl, {}};
+  for (const auto& host : zone.nameservers) ns.records.push_back(Record{host, false});
+  return ns;
+}
+
+absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key) {
+  std::vector<FieldViolation> violations;
+  absl::StatusOr<std::string> name = CanonicalZoneName(zone.name);
+  if (!name.ok()) {
+    violations.push_back({"zone.name", std::string(name.status().message())});
+  } else {
+    zone.name = *name;
+  }
+  auto more = NormalizeAttributes(zone, "zone", /*check_nameservers=*/true);
+  violations.insert(violations.end(), more.begin(), more.end());
+  if (!violations.empty()) return InvalidFields(violations);
+  zone.serial = NextSerial(0, absl::Now());
+  NewZone nz{zone, {MakeSoa(zone), MakeNs(zone)}};
+  return store_.CreateZone(nz, key);
+}
+
+absl::StatusOr<Zone> ZoneManager::ImportZone(Zone zone, const std::string& zone_file,
+                                             const RequestKey& key) {
+  absl::StatusOr<std::string> name = CanonicalZoneName(zone.name);
+  if (!name.ok()) return InvalidField("zone.name", std::string(name.status().message()));
+  zone.name = *name;
+  if (zone_file.empty()) return InvalidField("zone_file", "must not be empty");
+  ParsedZoneFile parsed = ParseZoneFile(zone_file, zone.name, defaults_.limits.default_ttl);
+  if (!parsed.errors.empty()) return InvalidFields(parsed.errors);
+
+  std::optional<RRset> soa;
+  std::vector<RRsetChange> changes;
+  for (RRset& rrset : parsed.rrsets) {
+    if (rrset.type == "SOA") {
+      soa = rrset;
+    } else {
+      changes.push_back(RRsetChange{ChangeType::kReplace, rrset});
+    }
+  }
+  // The file's apex NS become the zone's nameservers.
+  bool has_apex_ns = false;
+  for (const auto& change : changes) {
+    if (change.rrset.name == zone.name && change.rrset.type == "NS") {
+      has_apex_ns = true;
+      zone.nameservers.clear();
+      for (const auto& r : change.rrset.records) zone.nameservers.push_back(r.content);
+    }
+  }
+  std::vector<FieldViolation> violations =
+      NormalizeAttributes(zone, "zone", /*check_nameservers=*/!has_apex_ns);
+  if (!violations.empty()) return InvalidFields(violations);
+  if (!has_apex_ns) changes.push_back(RRsetChange{ChangeType::kReplace, MakeNs(zone)});
+
+  ValidationLimits limits = defaults_.limits;
+  limits.max_changes_per_batch = kMaxImportRRsets;
+  std::vector<FieldViolation> rule_violations = ValidateChanges(zone.name, changes, limits);
+  for (auto& v : rule_violations) {
+    // Point at the RRset in the file rather than at an internal batch index.
+    size_t index = 0;
+    if (absl::SimpleAtoi(v.field.substr(8, v.field.find(']') - 8), &index) &&
+        index < changes.size()) {
+      v.description = absl::StrCat(changes[index].rrset.name, " ", changes[index].rrset.type,
+                                   ": ", v.description);
+    }
+    v.field = "zone_file";
+  }
+  if (!rule_violations.empty()) return InvalidFields(rule_violations);
+
+  // Keep the file's serial when it is ahead of ours, so secondaries that
+  // already hold the zone see no step back.
+  uint32_t file_serial = 0;
+  if (soa) {
+    std::vector<std::string> fields = absl::StrSplit(soa->records.front().content, ' ');
+    if (fields.size() == 7) absl::SimpleAtoi(fields[2], &file_serial);
+  }
+  zone.serial = std::max(file_serial, NextSerial(0, absl::Now()));
+  NewZone nz{zone, {}};
+  if (soa) {
+    std::vector<std::string> fields = absl::StrSplit(soa->records.front().content, ' ');
+    fields[2] = absl::StrCat(zone.serial);
+    soa->records.front().content = absl::StrJoin(fields, " ");
+    soa->records.resize(1);
+    nz.rrsets.push_back(*soa);
+  } else {
+    nz.rrsets.push_back(MakeSoa(zone));
+  }
+  for (auto& change : changes) nz.rrsets.push_back(std::move(change.rrset));
+  return store_.CreateZone(nz, key);
+}
+
+absl::StatusOr<Zone> ZoneManager::GetZone(const std::string& name) {
+  absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
+  if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  return store_.GetZone(*canonical);
+}
+
+absl::StatusOr<std::vector<RRset>> ZoneManager::GetZoneRRsets(const std::string& name) {
+  absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
+  if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  return store_.GetZoneRRsets(*canonical);
+}
+
+absl::StatusOr<ListResult<Zone>> ZoneManager::ListZones(const ListZonesQuery& query) {
+  absl::StatusOr<int> size = PageSize(query.page_size);
+  if (!size.ok()) return size.status();
+  ZoneFilter filter = query.filter;
+  filter.name_prefix = absl::AsciiStrToLower(filter.name_prefix);
+  std::vector<FieldViolation> violations;
+  CheckId(filter.account, "account", violations);
+  CheckId(filter.customer_id, "customer_id", violations);
+  CheckId(filter.hosting_service_id, "hosting_service_id", violations);
+  CheckId(filter.name_prefix, "name_prefix", violations);
+  if (!violations.empty()) return InvalidFields(violations);
+  const std::string fingerprint = Fingerprint(
+      {"zones", filter.account, filter.customer_id, filter.hosting_service_id, filter.name_prefix});
+  std::string after;
+  if (!query.page_token.empty()) {
+    absl::StatusOr<std::vector<std::string>> key = DecodePageToken(query.page_token, fingerprint);
+    if (!key.ok() || key->size() != 1) {
+      return InvalidField("page_token", key.ok() ? "page_token is malformed"
+                                                 : std::string(key.status().message()));
+    }
+    after = key->front();
+  }
+  absl::StatusOr<Page<Zone>> page = store_.ListZones(filter, after, *size);
+  if (!page.ok()) return page.status();
+  ListResult<Zone> result{std::move(page->items), ""};
+  if (page->more) result.next_page_token = EncodePageToken({result.items.back().name}, fingerprint);
+  return result;
+}
+
+absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const RequestKey& key) {
+  absl::StatusOr<std::string> name = CanonicalZoneName(patch.zone.name);
+  if (!name.ok()) return InvalidField("zone.name", std::string(name.status().message()));
+  if (patch.paths.empty()) {
+    return InvalidField("update_mask", "name at least one field to update");
+  }
+  Zone zone = patch.zone;
+  ZoneUpdate update;
+  bool nameservers = false;
+  for (const std::string& path : patch.paths) {
+    if (path == "kind") {
+      update.kind = zone.kind;
+    } else if (path == "account") {
+      update.account = zone.account;
+    } else if (path == "customer_id") {
+      update.customer_id = zone.customer_id;
+    } else if (path == "hosting_service_id") {
+      update.hosting_service_id = zone.hosting_service_id;
+    } else if (path == "labels") {
+      update.labels = zone.labels;
+    } else if (path == "masters") {
+      update.masters = zone.masters;
+    } else if (path == "nameservers") {
+      nameservers = true;
+    } else {
+      return InvalidField("update_mask",
+                          absl::StrCat("'", path,
+                                       "' cannot be updated (kind, account, customer_id, "
+                                       "hosting_service_id, labels, masters, nameservers)"));
+    }
+  }
+  if (nameservers && zone.nameservers.empty()) {
+    return InvalidField("zone.nameservers", "a zone needs at least one nameserver");
+  }
+  // Kind SLAVE without masters is checked against the stored masters below.
+  ZoneKind kind = zone.kind;
+  if (update.kind && !update.masters) zone.kind = ZoneKind::kNative;
+  std::vector<FieldViolation> violations = NormalizeAttributes(zone, "zone", nameservers);
+  zone.kind = kind;
+  if (!violations.empty()) return InvalidFields(violations);
+  if (update.masters) update.masters = zone.masters;
+  if (nameservers) update.nameservers = zone.nameservers;
+  if (update.kind && *update.kind == ZoneKind::kSlave && !update.masters) {
+    absl::StatusOr<Zone> current = store_.GetZone(*name);
+    if (!current.ok()) return current.status();
+    if (current->masters.empty()) {
+      return InvalidField("zone.masters", "a ZONE_KIND_SLAVE zone needs masters");
+    }
+  }
+  return store_.UpdateZone(*name, update, Expectations{std::nullopt, zone.etag}, key);
+}
+
+absl::Status ZoneManager::DeleteZone(const std::string& name, const std::string& etag,
+                                     bool allow_missing, const RequestKey& key) {
+  absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
+  if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  absl::Status status = store_.DeleteZone(*canonical, Expectations{std::nullopt, etag}, key);
+  if (allow_missing && absl::IsNotFound(status)) return absl::OkStatus();
+  return status;
+}
+
+absl::StatusOr<std::pair<std::string, uint32_t>> ZoneManager::ExportZone(
+    const std::string& name) {
+  absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
+  if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  absl::StatusOr<std::vector<RRset>> rrsets = store_.GetZoneRRsets(*canonical);
+  if (!rrsets.ok()) return rrsets.status();
+  uint32_t serial = 0;
+  for (const auto& rrset : *rrsets) {
+    if (rrset.type == "SOA" && !rrset.records.empty()) {
+      std::vector<std::string> fields = absl::StrSplit(rrset.records.front().content, ' ');
+      if (fields.size() == 7) absl::SimpleAtoi(fields[2], &serial);
+    }
+  }
+  return std::make_pair(FormatZoneFile(*canonical, *rrsets), serial);
+}
+
+absl::StatusOr<ListResult<RRset>> ZoneManager::ListRRsets(const ListRRsetsQuery& query) {
+  absl::StatusOr<std::string> zone = CanonicalZoneName(query.zone);
+  if (!zone.ok()) return InvalidField("zone", std::string(zone.status().message()));
+  absl::StatusOr<int> size = PageSize(query.page_size);
+  if (!size.ok()) return size.status();
+  RRsetFilter filter;
+  if (!query.name.empty()) {
+    absl::StatusOr<std::string> name = CanonicalOwnerName(query.name, *zone);
+    if (!name.ok()) return InvalidField("name", std::string(name.status().message()));
+    filter.name = *name;
+  }
+  if (!query.type.empty()) {
+    absl::StatusOr<std::string> type = CanonicalType(query.type);
+    if (!type.ok()) return InvalidField("type", std::string(type.status().message()));
+    filter.type = *type;
+  }
+  const std::string fingerprint = Fingerprint({"rrsets", *zone, filter.name, filter.type});
+  std::string after_name, after_type;
+  if (!query.page_token.empty()) {
+    absl::StatusOr<std::vector<std::string>> key = DecodePageToken(query.page_token, fingerprint);
+    if (!key.ok() || key->size() != 2) {
+      return InvalidField("page_token", key.ok() ? "page_token is malformed"
+                                                 : std::string(key.status().message()));
+    }
+    after_name = (*key)[0];
+    after_type = (*key)[1];
+  }
+  absl::StatusOr<Page<RRset>> page =
+      store_.ListRRsets(*zone, filter, after_name, after_type, *size);
+  if (!page.ok()) return page.status();
+  ListResult<RRset> result{std::move(page->items), ""};
+  if (page->more) {
+    result.next_page_token =
+        EncodePageToken({result.items.back().name, result.items.back().type}, fingerprint);
+  }
+  return result;
+}
+
+absl::StatusOr<RRset> ZoneManager::GetRRset(const std::string& zone_name, const std::string& name,
+                                            const std::string& type) {
+  absl::StatusOr<std::string> zone = CanonicalZoneName(zone_name);
+  if (!zone.ok()) return InvalidField("zone", std::string(zone.status().message()));
+  std::vector<FieldViolation> violations;
+  absl::StatusOr<std::string> owner = CanonicalOwnerName(name, *zone);
+  if (!owner.ok()) violations.push_back({"name", std::string(owner.status().message())});
+  absl::StatusOr<std::string> canonical_type = CanonicalType(type);
+  if (!canonical_type.ok()) {
+    violations.push_back({"type", std::string(canonical_type.status().message())});
+  }
+  if (!violations.empty()) return InvalidFields(violations);
+  return store_.GetRRset(*zone, *owner, *canonical_type);
+}
+
+absl::StatusOr<ChangeResult> ZoneManager::ChangeRRsets(const std::string& zone_name,
+                                                       std::vector<RRsetChange> changes,
+                                                       const Expectations& expect,
+                                                       const RequestKey& key) {
+  absl::StatusOr<std::string> zone = CanonicalZoneName(zone_name);
+  if (!zone.ok()) return InvalidField("zone", std::string(zone.status().message()));
+  std::vector<FieldViolation> violations = ValidateChanges(*zone, changes, defaults_.limits);
+  if (!violations.empty()) return InvalidFields(violations);
+  return store_.ChangeRRsets(*zone, changes, expect, key);
+}
+
+}  // namespace dns

@@ -1,0 +1,35 @@
+#ifndef DNS_SERVER_ZONE_SERVICE_H_
+#define DNS_SERVER_ZONE_SERVICE_H_
+
+#include "dns/v1/zone_service.grpc.pb.h"
+#include "server/zone_manager.h"
+
+namespace dns {
+
+// Thin handlers: decode, call ZoneManager, encode.
+class ZoneServiceImpl final : public v1::ZoneService::Service {
+ public:
+  explicit ZoneServiceImpl(ZoneManager& manager) : manager_(manager) {}
+
+  grpc::Status CreateZone(grpc::ServerContext* context, const v1::CreateZoneRequest* request,
+                          v1::Zone* response) override;
+  grpc::Status GetZone(grpc::ServerContext* context, const v1::GetZoneRequest* request,
+                       v1::Zone* response) override;
+  grpc::Status ListZones(grpc::ServerContext* context, const v1::ListZonesRequest* request,
+                         v1::ListZonesResponse* response) override;
+  grpc::Status UpdateZone(grpc::ServerContext* context, const v1::UpdateZoneRequest* request,
+                          v1::Zone* response) override;
+  grpc::Status DeleteZone(grpc::ServerContext* context, const v1::DeleteZoneRequest* request,
+                          google::protobuf::Empty* response) override;
+  grpc::Status ImportZone(grpc::ServerContext* context, const v1::ImportZoneRequest* request,
+                          v1::Zone* response) override;
+  grpc::Status ExportZone(grpc::ServerContext* context, const v1::ExportZoneRequest* request,
+                          v1::ExportZoneResponse* response) override;
+
+ private:
+  ZoneManager& manager_;
+};
+
+}  // namespace dns
+
+#endif  // DNS_SERVER_ZONE_SERVICE_H_

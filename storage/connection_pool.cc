@@ -1,0 +1,74 @@
+#include "storage/connection_pool.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "storage/pg_errors.h"
+#include "storage/status_details.h"
+
+namespace dns {
+
+ConnectionPool::Lease::Lease(ConnectionPool* pool, std::unique_ptr<pqxx::connection> conn)
+    : pool_(pool), conn_(std::move(conn)) {}
+
+ConnectionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), conn_(std::move(other.conn_)), discard_(other.discard_) {}
+
+ConnectionPool::Lease::~Lease() {
+  if (conn_) pool_->Release(std::move(conn_), discard_);
+}
+
+ConnectionPool::ConnectionPool(Options options) : options_(std::move(options)) {}
+
+ConnectionPool::~ConnectionPool() = default;
+
+absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadline) {
+  deadline = std::min(deadline, absl::Now() + options_.acquire_timeout);
+  {
+    absl::MutexLock lock(&mu_);
+    auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || open_ < options_.size;
+    };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&available), deadline)) {
+      return WithReason(
+          absl::UnavailableError(absl::StrCat("no database connection free within ",
+                                              absl::FormatDuration(options_.acquire_timeout),
+                                              " (pool size ", options_.size, ")")),
+          "DATABASE_POOL_EXHAUSTED");
+    }
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+    ++open_;
+  }
+  // Connect outside the lock: it can take as long as a TCP handshake + auth.
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> conn =
+      GuardPg("connect", [&]() -> absl::StatusOr<std::unique_ptr<pqxx::connection>> {
+        auto c = std::make_unique<pqxx::connection>(options_.url);
+        if (options_.on_connect) options_.on_connect(*c);
+        return c;
+      });
+  if (!conn.ok()) {
+    absl::MutexLock lock(&mu_);
+    --open_;
+    return WithReason(absl::UnavailableError(absl::StrCat(
+                          "cannot connect to the database: ", conn.status().message())),
+                      "DATABASE_UNAVAILABLE");
+  }
+  return Lease(this, *std::move(conn));
+}
+
+void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool discard) {
+  bool reuse = !discard && conn->is_open();
+  if (!reuse) conn.reset();  // close outside the lock
+  absl::MutexLock lock(&mu_);
+  if (reuse) {
+    idle_.push_back(std::move(conn));
+  } else {
+    --open_;
+  }
+}
+
+}  // namespace dns

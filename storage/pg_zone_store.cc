@@ -1,0 +1,519 @@
+#include "storage/pg_zone_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "nlohmann/json.hpp"
+#include "storage/pg_errors.h"
+#include "storage/serial.h"
+#include "storage/status_details.h"
+
+namespace dns {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kMaxTransientAttempts = 4;
+
+constexpr char kZoneColumns[] =
+    "z.name, z.kind, z.account, z.customer_id, z.hosting_service_id,"
+    " array_to_json(z.nameservers)::text, array_to_json(z.masters)::text,"
+    " z.labels::text, z.serial, z.version,"
+    " (extract(epoch from z.create_time) * 1000000)::bigint,"
+    " (extract(epoch from z.update_time) * 1000000)::bigint";
+
+// PowerDNS stores names without the trailing dot; the API shows them with it.
+std::string Bare(absl::string_view name) {
+  absl::ConsumeSuffix(&name, ".");
+  return std::string(name);
+}
+std::string Absolute(absl::string_view name) { return absl::StrCat(name, "."); }
+
+const char* KindName(ZoneKind kind) {
+  switch (kind) {
+    case ZoneKind::kMaster:
+      return "MASTER";
+    case ZoneKind::kSlave:
+      return "SLAVE";
+    case ZoneKind::kNative:
+      break;
+  }
+  return "NATIVE";
+}
+
+ZoneKind KindFromName(absl::string_view name) {
+  if (name == "MASTER") return ZoneKind::kMaster;
+  if (name == "SLAVE") return ZoneKind::kSlave;
+  return ZoneKind::kNative;
+}
+
+bool HasPriority(absl::string_view type) { return type == "MX" || type == "SRV"; }
+
+// gpgsql keeps MX/SRV priority in its own column; the API has it in content.
+std::pair<int, std::string> SplitPriority(absl::string_view type, absl::string_view content) {
+  if (!HasPriority(type)) return {0, std::string(content)};
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(content, absl::MaxSplits(' ', 1));
+  int prio = 0;
+  if (!absl::SimpleAtoi(parts.first, &prio)) return {0, std::string(content)};
+  return {prio, std::string(parts.second)};
+}
+
+std::string JoinPriority(absl::string_view type, int prio, absl::string_view content) {
+  if (!HasPriority(type)) return std::string(content);
+  return absl::StrCat(prio, " ", content);
+}
+
+std::string MastersText(const std::vector<std::string>& masters) {
+  return absl::StrJoin(masters, ",");
+}
+
+json RecordRows(const std::vector<RRset>& rrsets) {
+  json rows = json::array();
+  for (const RRset& rrset : rrsets) {
+    for (const Record& record : rrset.records) {
+      auto [prio, content] = SplitPriority(rrset.type, record.content);
+      rows.push_back({{"n", Bare(rrset.name)},
+                      {"t", rrset.type},
+                      {"c", content},
+                      {"ttl", rrset.ttl},
+                      {"p", prio},
+                      {"d", record.disabled}});
+    }
+  }
+  return rows;
+}
+
+Zone ZoneFromRow(const pqxx::row& row) {
+  Zone zone;
+  zone.name = row[0].as<std::string>();
+  zone.kind = KindFromName(row[1].as<std::string>());
+  zone.account = row[2].as<std::string>();
+  zone.customer_id = row[3].as<std::string>();
+  zone.hosting_service_id = row[4].as<std::string>();
+  zone.nameservers = json::parse(row[5].as<std::string>()).get<std::vector<std::string>>();
+  zone.masters = json::parse(row[6].as<std::string>()).get<std::vector<std::string>>();
+  zone.labels = json::parse(row[7].as<std::string>()).get<std::map<std::string, std::string>>();
+  zone.serial = static_cast<uint32_t>(row[8].as<int64_t>());
+  zone.etag = FormatEtag(row[9].as<int64_t>());
+  zone.create_time = absl::FromUnixMicros(row[10].as<int64_t>());
+  zone.update_time = absl::FromUnixMicros(row[11].as<int64_t>());
+  return zone;
+}
+
+// Rows must be ordered by (name, type); consecutive rows form one RRset.
+std::vector<RRset> RRsetsFromRows(const pqxx::result& rows) {
+  std::vector<RRset> out;
+  for (const auto& row : rows) {
+    std::string name = Absolute(row[0].as<std::string>());
+    std::string type = row[1].as<std::string>();
+    if (out.empty() || out.back().name != name || out.back().type != type) {
+      out.push_back(RRset{name, type, row[3].as<uint32_t>(), {}});
+    }
+    RRset& rrset = out.back();
+    rrset.ttl = std::min(rrset.ttl, row[3].as<uint32_t>());
+    rrset.records.push_back(
+        Record{JoinPriority(type, row[4].is_null() ? 0 : row[4].as<int>(),
+                            row[2].as<std::string>()),
+               row[5].as<bool>()});
+  }
+  return out;
+}
+
+absl::Status ZoneNotFound(const std::string& name) {
+  return WithReason(absl::NotFoundError(absl::StrCat("zone ", name, " does not exist")),
+                    "ZONE_NOT_FOUND");
+}
+
+absl::Status StaleEtag(const std::string& name) {
+  return WithReason(
+      absl::AbortedError(absl::StrCat("zone ", name,
+                                      " was changed since the given etag was read")),
+      "STALE_ZONE");
+}
+
+// Parses the optional etag of a request; nullopt when none was given.
+absl::StatusOr<std::optional<int64_t>> ExpectedVersion(const Expectations& expect) {
+  if (expect.etag.empty()) return std::nullopt;
+  absl::StatusOr<int64_t> version = ParseEtag(expect.etag);
+  if (!version.ok()) return version.status();
+  return *version;
+}
+
+struct ClaimResult {
+  bool replayed = false;
+};
+
+ClaimResult Claim(pqxx::work& txn, const RequestKey& key, const char* method,
+                  const std::string& zone) {
+  pqxx::row row = txn.exec_params1(
+      "SELECT replayed FROM dnsv1.claim_request($1, $2, $3, $4)", key.request_id, method,
+      key.fingerprint, zone);
+  return ClaimResult{row[0].as<bool>()};
+}
+
+void CompleteRequest(pqxx::work& txn, const RequestKey& key, int64_t serial,
+                     int64_t version) {
+  if (key.request_id.empty()) return;
+  txn.exec_params0("UPDATE dnsv1.requests SET serial = $2, version = $3 WHERE request_id = $1",
+                   key.request_id, serial, version);
+}
+
+}  // namespace
+
+std::string FormatEtag(int64_t version) { return absl::StrCat("v", version); }
+
+absl::StatusOr<int64_t> ParseEtag(const std::string& etag) {
+  absl::string_view text = etag;
+  int64_t version = 0;
+  if (!absl::ConsumePrefix(&text, "v") || !absl::SimpleAtoi(text, &version)) {
+    return InvalidField("etag", absl::StrCat("'", etag, "' is not an etag this service issued"));
+  }
+  return version;
+}
+
+PgZoneStore::PgZoneStore(std::shared_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+void PgZoneStore::PrepareConnection(pqxx::connection& conn) {
+  conn.prepare("change_rrsets",
+               "SELECT serial, version, replayed FROM dnsv1.change_rrsets("
+               "$1, $2::jsonb, $3::jsonb, $4::bigint, $5::bigint, $6::bigint, $7, $8)");
+  conn.prepare("get_zone", absl::StrCat("SELECT ", kZoneColumns,
+                                        " FROM dnsv1.zones z WHERE z.name = $1"));
+  conn.prepare("zone_records",
+               "SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled"
+               " FROM records r WHERE r.domain_id = $1 AND r.type IS NOT NULL"
+               " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id");
+  conn.prepare("zone_id", "SELECT domain_id FROM dnsv1.zones WHERE name = $1");
+}
+
+template <typename T, typename Fn>
+absl::StatusOr<T> PgZoneStore::Run(const char* operation, Fn&& fn) {
+  absl::Status last;
+  for (int attempt = 0; attempt < kMaxTransientAttempts; ++attempt) {
+    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
+    if (!lease.ok()) return lease.status();
+    absl::StatusOr<T> result = GuardPg(operation, [&]() -> absl::StatusOr<T> {
+      return fn(**lease);
+    });
+    if (!result.ok() && absl::IsUnavailable(result.status())) lease->Discard();
+    if (result.ok() || !IsTransient(result.status())) return result;
+    last = result.status();
+  }
+  return WithReason(absl::AbortedError(absl::StrCat(operation, ": gave up after ",
+                                                    kMaxTransientAttempts,
+                                                    " conflicting attempts: ", last.message())),
+                    "CONCURRENT_MODIFICATION");
+}
+
+absl::Status PgZoneStore::Ping(absl::Time deadline) {
+  absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire(deadline);
+  if (!lease.ok()) return lease.status();
+  absl::StatusOr<bool> ok = GuardPg("ping", [&]() -> absl::StatusOr<bool> {
+    pqxx::nontransaction txn(**lease);
+    txn.exec("SELECT 1");
+    return true;
+  });
+  if (!ok.ok()) {
+    lease->Discard();
+    return ok.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey& key) {
+  const Zone& zone = nz.zone;
+  absl::StatusOr<bool> replayed = Run<bool>("CreateZone", [&](pqxx::connection& conn) {
+    pqxx::work txn(conn);
+    if (Claim(txn, key, "CreateZone", zone.name).replayed) return true;
+    int domain_id =
+        txn.exec_params1(
+               "INSERT INTO domains (name, type, master, account)"
+               " VALUES ($1, $2, NULLIF($3, ''), NULLIF(left($4, 40), '')) RETURNING id",
+               Bare(zone.name), KindName(zone.kind), MastersText(zone.masters), zone.account)[0]
+            .as<int>();
+    txn.exec_params0(
+        "INSERT INTO dnsv1.zones (domain_id, name, kind, account, customer_id,"
+        " hosting_service_id, nameservers, masters, labels, serial)"
+        " VALUES ($1, $2, $3, $4, $5, $6,"
+        " ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),"
+        " ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $9::jsonb, $10)",
+        domain_id, zone.name, KindName(zone.kind), zone.account, zone.customer_id,
+        zone.hosting_service_id, json(zone.nameservers).dump(), json(zone.masters).dump(),
+        json(zone.labels).dump(), static_cast<int64_t>(zone.serial));
+    txn.exec_params0(
+        "INSERT INTO records (domain_id, name, type, content, ttl, prio, disabled, auth)"
+        " SELECT $1, i.n, i.t, i.c, i.ttl, i.p, i.d, true FROM jsonb_to_recordset($2::jsonb)"
+        " AS i(n TEXT, t TEXT, c TEXT, ttl INT, p INT, d BOOLEAN)",
+        domain_id, RecordRows(nz.rrsets).dump());
+    txn.exec_params0("SELECT dnsv1.rectify_auth($1, $2, true)", domain_id, Bare(zone.name));
+    CompleteRequest(txn, key, zone.serial, 1);
+    txn.commit();
+    return false;
+  });
+  if (!replayed.ok()) {
+    if (absl::IsAlreadyExists(replayed.status())) {
+      return WithReason(
+          absl::AlreadyExistsError(absl::StrCat("zone ", zone.name, " already exists")),
+          "ZONE_ALREADY_EXISTS");
+    }
+    return replayed.status();
+  }
+  return GetZone(zone.name);
+}
+
+absl::StatusOr<Zone> PgZoneStore::GetZone(const std::string& name) {
+  return Run<Zone>("GetZone", [&](pqxx::connection& conn) -> absl::StatusOr<Zone> {
+    pqxx::nontransaction txn(conn);
+    pqxx::result rows = txn.exec_prepared("get_zone", name);
+    if (rows.empty()) return ZoneNotFound(name);
+    return ZoneFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<Page<Zone>> PgZoneStore::ListZones(const ZoneFilter& filter,
+                                                  const std::string& after_name, int limit) {
+  std::vector<std::string> params;
+  std::string where = "TRUE";
+  std::string sql;
+  auto param = [&](std::string value) {
+    params.push_back(std::move(value));
+    return absl::StrCat("$", params.size());
+  };
+  if (!filter.account.empty()) absl::StrAppend(&where, " AND z.account = ", param(filter.account));
+  if (!filter.customer_id.empty()) {
+    absl::StrAppend(&where, " AND z.customer_id = ", param(filter.customer_id));
+  }
+  if (!filter.hosting_service_id.empty()) {
+    absl::StrAppend(&where, " AND z.hosting_service_id = ", param(filter.hosting_service_id));
+  }
+  if (!filter.name_prefix.empty()) {
+    // A range instead of LIKE: no escaping of % and _, and it uses the index.
+    absl::StrAppend(&where, " AND z.name >= ", param(filter.name_prefix), " AND z.name < ",
+                    param(absl::StrCat(filter.name_prefix, "\xff")));
+  }
+  if (!after_name.empty()) absl::StrAppend(&where, " AND z.name > ", param(after_name));
+  sql = absl::StrCat("SELECT ", kZoneColumns, " FROM dnsv1.zones z WHERE ", where,
+                     " ORDER BY z.name LIMIT ", limit + 1);
+  return Run<Page<Zone>>("ListZones", [&](pqxx::connection& conn) -> absl::StatusOr<Page<Zone>> {
+    pqxx::nontransaction txn(conn);
+    pqxx::result rows = txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    Page<Zone> page;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.items.size()) == limit) {
+        page.more = true;
+        break;
+      }
+      page.items.push_back(ZoneFromRow(row));
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<Zone> PgZoneStore::UpdateZone(const std::string& name, const ZoneUpdate& update,
+                                             const Expectations& expect,
+                                             const RequestKey& key) {
+  absl::StatusOr<std::optional<int64_t>> expected_version = ExpectedVersion(expect);
+  if (!expected_version.ok()) return expected_version.status();
+  absl::StatusOr<bool> done = Run<bool>("UpdateZone", [&](pqxx::connection& conn)
+                                                          -> absl::StatusOr<bool> {
+    pqxx::work txn(conn);
+    if (Claim(txn, key, "UpdateZone", name).replayed) return true;
+    pqxx::result current = txn.exec_params(
+        "SELECT domain_id, version, serial FROM dnsv1.zones WHERE name = $1 FOR UPDATE", name);
+    if (current.empty()) return ZoneNotFound(name);
+    int domain_id = current[0][0].as<int>();
+    int64_t version = current[0][1].as<int64_t>();
+    int64_t serial = current[0][2].as<int64_t>();
+    if (*expected_version && **expected_version != version) return StaleEtag(name);
+
+    auto text_or_null = [](const std::optional<std::string>& v) -> const char* {
+      return v ? v->c_str() : nullptr;
+    };
+    std::optional<std::string> kind;
+    if (update.kind) kind = KindName(*update.kind);
+    std::optional<std::string> masters_json, labels_json, masters_text;
+    if (update.masters) {
+      masters_json = json(*update.masters).dump();
+      masters_text = MastersText(*update.masters);
+    }
+    if (update.labels) labels_json = json(*update.labels).dump();
+    if (update.nameservers) {
+      serial = NextSerial(static_cast<uint32_t>(serial), absl::Now());
+      std::string apex = Bare(name);
+      pqxx::result ttl = txn.exec_params(
+          "SELECT min(ttl) FROM records WHERE domain_id = $1 AND name = $2 AND type = 'NS'",
+          domain_id, apex);
+      int ns_ttl = (ttl.empty() || ttl[0][0].is_null()) ? 3600 : ttl[0][0].as<int>();
+      txn.exec_params0("DELETE FROM records WHERE domain_id = $1 AND name = $2 AND type = 'NS'",
+                       domain_id, apex);
+      RRset ns{name, "NS", static_cast<uint32_t>(ns_ttl), {}};
+      for (const auto& host : *update.nameservers) ns.records.push_back(Record{host, false});
+      txn.exec_params0(
+          "INSERT INTO records (domain_id, name, type, content, ttl, prio, disabled, auth)"
+          " SELECT $1, i.n, i.t, i.c, i.ttl, i.p, i.d, true FROM jsonb_to_recordset($2::jsonb)"
+          " AS i(n TEXT, t TEXT, c TEXT, ttl INT, p INT, d BOOLEAN)",
+          domain_id, RecordRows({ns}).dump());
+      // MNAME is the first nameserver; the serial is the SOA's third field.
+      txn.exec_params0(
+          "UPDATE records SET content = regexp_replace(content, '^\\S+(\\s+\\S+\\s+)\\d+',"
+          " $2 || '\\1' || $3) WHERE domain_id = $1 AND type = 'SOA'",
+          domain_id, update.nameservers->front(), serial);
+    }
+    std::optional<std::string> nameservers_json;
+    if (update.nameservers) nameservers_json = json(*update.nameservers).dump();
+    txn.exec_params0(
+        "UPDATE dnsv1.zones SET"
+        " kind = COALESCE($2, kind), account = COALESCE($3, account),"
+        " customer_id = COALESCE($4, customer_id),"
+        " hosting_service_id = COALESCE($5, hosting_service_id),"
+        " masters = COALESCE(ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), masters),"
+        " labels = COALESCE($7::jsonb, labels),"
+        " nameservers = CASE WHEN $8::jsonb IS NULL THEN nameservers"
+        "   ELSE ARRAY(SELECT jsonb_array_elements_text($8::jsonb)) END,"
+        " serial = $9, version = version + 1, update_time = now()"
+        " WHERE domain_id = $1",
+        domain_id, text_or_null(kind), text_or_null(update.account),
+        text_or_null(update.customer_id), text_or_null(update.hosting_service_id),
+        text_or_null(masters_json), text_or_null(labels_json), text_or_null(nameservers_json),
+        serial);
+    txn.exec_params0(
+        "UPDATE domains SET type = COALESCE($2, type),"
+        " master = CASE WHEN $3::text IS NULL THEN master ELSE NULLIF($3, '') END,"
+        " account = CASE WHEN $4::text IS NULL THEN account ELSE NULLIF(left($4, 40), '') END"
+        " WHERE id = $1",
+        domain_id, text_or_null(kind), text_or_null(masters_text),
+        text_or_null(update.account));
+    CompleteRequest(txn, key, serial, version + 1);
+    txn.commit();
+    return false;
+  });
+  if (!done.ok()) return done.status();
+  return GetZone(name);
+}
+
+absl::Status PgZoneStore::DeleteZone(const std::string& name, const Expectations& expect,
+                                     const RequestKey& key) {
+  absl::StatusOr<std::optional<int64_t>> expected_version = ExpectedVersion(expect);
+  if (!expected_version.ok()) return expected_version.status();
+  return Run<bool>("DeleteZone",
+                   [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+                     pqxx::work txn(conn);
+                     if (Claim(txn, key, "DeleteZone", name).replayed) return true;
+                     pqxx::result current = txn.exec_params(
+                         "SELECT domain_id, version FROM dnsv1.zones WHERE name = $1 FOR UPDATE",
+                         name);
+                     if (current.empty()) return ZoneNotFound(name);
+                     if (*expected_version &&
+                         **expected_version != current[0][1].as<int64_t>()) {
+                       return StaleEtag(name);
+                     }
+                     // Cascades to records, dnsv1.zones and PowerDNS's side tables.
+                     txn.exec_params0("DELETE FROM domains WHERE id = $1",
+                                      current[0][0].as<int>());
+                     CompleteRequest(txn, key, 0, 0);
+                     txn.commit();
+                     return true;
+                   })
+      .status();
+}
+
+absl::StatusOr<std::vector<RRset>> PgZoneStore::GetZoneRRsets(const std::string& zone) {
+  return Run<std::vector<RRset>>(
+      "GetZoneRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
+        pqxx::read_transaction txn(conn);  // one snapshot for id and records
+        pqxx::result id = txn.exec_prepared("zone_id", zone);
+        if (id.empty()) return ZoneNotFound(zone);
+        return RRsetsFromRows(txn.exec_prepared("zone_records", id[0][0].as<int>()));
+      });
+}
+
+absl::StatusOr<Page<RRset>> PgZoneStore::ListRRsets(const std::string& zone,
+                                                    const RRsetFilter& filter,
+                                                    const std::string& after_name,
+                                                    const std::string& after_type, int limit) {
+  return Run<Page<RRset>>(
+      "ListRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<Page<RRset>> {
+        pqxx::read_transaction txn(conn);
+        pqxx::result id = txn.exec_prepared("zone_id", zone);
+        if (id.empty()) return ZoneNotFound(zone);
+        // Pick the page's (name, type) keys first so a page holds whole RRsets.
+        pqxx::result rows = txn.exec_params(
+            "WITH keys AS ("
+            "  SELECT DISTINCT name COLLATE \"C\" AS n, type COLLATE \"C\" AS t FROM records"
+            "  WHERE domain_id = $1 AND type IS NOT NULL"
+            "    AND (name COLLATE \"C\", type COLLATE \"C\") > ($2, $3)"
+            "    AND ($4 = '' OR name = $4) AND ($5 = '' OR type = $5)"
+            "  ORDER BY 1, 2 LIMIT $6)"
+            " SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled"
+            " FROM records r JOIN keys ON r.name = keys.n AND r.type = keys.t"
+            " WHERE r.domain_id = $1"
+            " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id",
+            id[0][0].as<int>(), after_name.empty() ? "" : Bare(after_name), after_type,
+            filter.name.empty() ? "" : Bare(filter.name), filter.type, limit + 1);
+        Page<RRset> page;
+        page.items = RRsetsFromRows(rows);
+        if (static_cast<int>(page.items.size()) > limit) {
+          page.items.resize(limit);
+          page.more = true;
+        }
+        return page;
+      });
+}
+
+absl::StatusOr<RRset> PgZoneStore::GetRRset(const std::string& zone, const std::string& name,
+                                            const std::string& type) {
+  absl::StatusOr<Page<RRset>> page = ListRRsets(zone, RRsetFilter{name, type}, "", "", 1);
+  if (!page.ok()) return page.status();
+  if (page->items.empty()) {
+    return WithReason(absl::NotFoundError(absl::StrCat("RRset ", name, " ", type,
+                                                       " does not exist in zone ", zone)),
+                      "RRSET_NOT_FOUND");
+  }
+  return page->items.front();
+}
+
+absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,
+                                                       const std::vector<RRsetChange>& changes,
+                                                       const Expectations& expect,
+                                                       const RequestKey& key) {
+  absl::StatusOr<std::optional<int64_t>> expected_version = ExpectedVersion(expect);
+  if (!expected_version.ok()) return expected_version.status();
+  json deletes = json::array();
+  std::vector<RRset> replacements;
+  for (const RRsetChange& change : changes) {
+    deletes.push_back({{"n", Bare(change.rrset.name)}, {"t", change.rrset.type}});
+    if (change.type == ChangeType::kReplace) replacements.push_back(change.rrset);
+  }
+  const std::string deletes_text = deletes.dump();
+  const std::string inserts_text = RecordRows(replacements).dump();
+  const std::string expected_serial =
+      expect.serial ? absl::StrCat(*expect.serial) : std::string();
+  const std::string expected_version_text =
+      *expected_version ? absl::StrCat(**expected_version) : std::string();
+  const int64_t floor = DateSerialFloor(absl::Now());
+  return Run<ChangeResult>(
+      "ChangeRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<ChangeResult> {
+        // One statement, so one round trip and its own transaction.
+        pqxx::nontransaction txn(conn);
+        pqxx::row row = txn.exec_prepared1(
+            "change_rrsets", zone, deletes_text, inserts_text,
+            expect.serial ? expected_serial.c_str() : nullptr,
+            *expected_version ? expected_version_text.c_str() : nullptr, floor,
+            key.request_id, key.fingerprint);
+        if (row[0].is_null()) {
+          // A replayed request_id whose zone was deleted since: report now.
+          return ZoneNotFound(zone);
+        }
+        return ChangeResult{static_cast<uint32_t>(row[0].as<int64_t>()),
+                            FormatEtag(row[1].as<int64_t>())};
+      });
+}
+
+}  // namespace dns

@@ -1,0 +1,79 @@
+// Machine-readable error details carried on absl::Status between layers,
+// without protobuf: a reason (google.rpc.ErrorInfo.reason at the edge) and
+// field violations (google.rpc.BadRequest at the edge).
+#ifndef DNS_STORAGE_STATUS_DETAILS_H_
+#define DNS_STORAGE_STATUS_DETAILS_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace dns {
+
+struct FieldViolation {
+  std::string field;        // proto path, e.g. "changes[2].rrset.records[0].content"
+  std::string description;  // a sentence a person can act on
+};
+
+inline constexpr char kReasonPayload[] = "dns.v1/reason";
+inline constexpr char kViolationsPayload[] = "dns.v1/violations";
+
+// Unit and record separators cannot appear in field paths or our messages.
+inline constexpr char kFieldSep = '\x1f';
+inline constexpr char kViolationSep = '\x1e';
+
+inline absl::Status WithReason(absl::Status status, absl::string_view reason) {
+  status.SetPayload(kReasonPayload, absl::Cord(reason));
+  return status;
+}
+
+inline std::string ReasonOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kReasonPayload);
+  return payload ? std::string(*payload) : std::string();
+}
+
+// INVALID_ARGUMENT listing every violation; the message names the first.
+inline absl::Status InvalidFields(const std::vector<FieldViolation>& violations) {
+  std::vector<std::string> parts;
+  for (const auto& v : violations) {
+    parts.push_back(v.field + kFieldSep + v.description);
+  }
+  std::string message =
+      violations.empty()
+          ? "invalid argument"
+          : violations.front().field + ": " + violations.front().description;
+  if (violations.size() > 1) {
+    message += " (and " + std::to_string(violations.size() - 1) + " more)";
+  }
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kViolationsPayload,
+                    absl::Cord(absl::StrJoin(parts, std::string(1, kViolationSep))));
+  return WithReason(std::move(status), "INVALID_ARGUMENT");
+}
+
+inline absl::Status InvalidField(std::string field, std::string description) {
+  return InvalidFields({{std::move(field), std::move(description)}});
+}
+
+inline std::vector<FieldViolation> ViolationsOf(const absl::Status& status) {
+  std::vector<FieldViolation> out;
+  auto payload = status.GetPayload(kViolationsPayload);
+  if (!payload) return out;
+  for (absl::string_view part :
+       absl::StrSplit(std::string(*payload), kViolationSep, absl::SkipEmpty())) {
+    std::pair<std::string, std::string> fd =
+        absl::StrSplit(part, absl::MaxSplits(kFieldSep, 1));
+    out.push_back({fd.first, fd.second});
+  }
+  return out;
+}
+
+}  // namespace dns
+
+#endif  // DNS_STORAGE_STATUS_DETAILS_H_

@@ -1,0 +1,112 @@
+// The source of truth for zones and RRsets. PgZoneStore is the real one;
+// tests may fake it.
+#ifndef DNS_STORAGE_ZONE_STORE_H_
+#define DNS_STORAGE_ZONE_STORE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/model.h"
+
+namespace dns {
+
+// Identifies one logical write for safe retries. An empty request_id means
+// "not idempotent". fingerprint is a digest of the request without the id.
+struct RequestKey {
+  std::string request_id;
+  std::string fingerprint;
+};
+
+// A zone to create with all its RRsets (SOA and apex NS included; the SOA's
+// serial field must equal zone.serial).
+struct NewZone {
+  Zone zone;
+  std::vector<RRset> rrsets;
+};
+
+struct ZoneFilter {
+  std::string account;
+  std::string customer_id;
+  std::string hosting_service_id;
+  std::string name_prefix;  // canonical lower-case, no trailing dot needed
+};
+
+struct RRsetFilter {
+  std::string name;  // canonical absolute, or empty
+  std::string type;  // upper-case, or empty
+};
+
+// Attributes of UpdateZone; unset fields are left alone.
+struct ZoneUpdate {
+  std::optional<ZoneKind> kind;
+  std::optional<std::string> account;
+  std::optional<std::string> customer_id;
+  std::optional<std::string> hosting_service_id;
+  std::optional<std::vector<std::string>> masters;
+  std::optional<std::map<std::string, std::string>> labels;
+  // Replaces the apex NS RRset and the SOA MNAME; bumps the serial.
+  std::optional<std::vector<std::string>> nameservers;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  bool more = false;  // another page follows the last item
+};
+
+struct ChangeResult {
+  uint32_t serial = 0;
+  std::string etag;
+};
+
+// Preconditions a write checks under the zone's row lock.
+struct Expectations {
+  std::optional<uint32_t> serial;
+  std::string etag;  // empty: any
+};
+
+class ZoneStore {
+ public:
+  virtual ~ZoneStore() = default;
+
+  virtual absl::Status Ping(absl::Time deadline) = 0;
+
+  virtual absl::StatusOr<Zone> CreateZone(const NewZone& zone, const RequestKey& key) = 0;
+  virtual absl::StatusOr<Zone> GetZone(const std::string& name) = 0;
+  virtual absl::StatusOr<Page<Zone>> ListZones(const ZoneFilter& filter,
+                                               const std::string& after_name,
+                                               int limit) = 0;
+  virtual absl::StatusOr<Zone> UpdateZone(const std::string& name, const ZoneUpdate& update,
+                                          const Expectations& expect,
+                                          const RequestKey& key) = 0;
+  // NOT_FOUND when missing (a replayed request_id answers OK).
+  virtual absl::Status DeleteZone(const std::string& name, const Expectations& expect,
+                                  const RequestKey& key) = 0;
+
+  // Every RRset of the zone in (name, type) order, disabled records included.
+  virtual absl::StatusOr<std::vector<RRset>> GetZoneRRsets(const std::string& zone) = 0;
+  virtual absl::StatusOr<Page<RRset>> ListRRsets(const std::string& zone,
+                                                 const RRsetFilter& filter,
+                                                 const std::string& after_name,
+                                                 const std::string& after_type,
+                                                 int limit) = 0;
+  virtual absl::StatusOr<RRset> GetRRset(const std::string& zone, const std::string& name,
+                                         const std::string& type) = 0;
+  // All changes or none; the serial moves once. Changes must be validated
+  // and canonical; conflicts with stored data (CNAME next to other data) are
+  // INVALID_ARGUMENT.
+  virtual absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
+                                                    const std::vector<RRsetChange>& changes,
+                                                    const Expectations& expect,
+                                                    const RequestKey& key) = 0;
+};
+
+}  // namespace dns
+
+#endif  // DNS_STORAGE_ZONE_STORE_H_
