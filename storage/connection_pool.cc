@@ -62,13 +62,20 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
 
 void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool discard) {
   bool reuse = !discard && conn->is_open();
-  if (!reuse) conn.reset();  // close outside the lock
-  absl::MutexLock lock(&mu_);
-  if (reuse) {
-    idle_.push_back(std::move(conn));
-  } else {
+  std::vector<std::unique_ptr<pqxx::connection>> stale;
+  {
+    absl::MutexLock lock(&mu_);
+    if (reuse) {
+      idle_.push_back(std::move(conn));
+      return;
+    }
+    // One broken connection usually means the server restarted: the idle
+    // ones are broken too, and handing them out would fail one call each.
     --open_;
+    open_ -= static_cast<int>(idle_.size());
+    stale.swap(idle_);
   }
+  // Closing happens here, outside the lock.
 }
 
 }  // namespace dns

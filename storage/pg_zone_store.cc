@@ -213,18 +213,21 @@ absl::StatusOr<T> PgZoneStore::Run(const char* operation, Fn&& fn) {
 }
 
 absl::Status PgZoneStore::Ping(absl::Time deadline) {
-  absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire(deadline);
-  if (!lease.ok()) return lease.status();
-  absl::StatusOr<bool> ok = GuardPg("ping", [&]() -> absl::StatusOr<bool> {
-    pqxx::nontransaction txn(**lease);
-    txn.exec("SELECT 1");
-    return true;
-  });
-  if (!ok.ok()) {
+  absl::Status status;
+  // A second try gets a fresh connection when the first found a broken one
+  // (the database restarted since it was opened).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire(deadline);
+    if (!lease.ok()) return lease.status();
+    status = GuardPg("ping", [&]() -> absl::Status {
+      pqxx::nontransaction txn(**lease);
+      txn.exec("SELECT 1");
+      return absl::OkStatus();
+    });
+    if (status.ok()) return status;
     lease->Discard();
-    return ok.status();
   }
-  return absl::OkStatus();
+  return status;
 }
 
 absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey& key) {
@@ -252,7 +255,7 @@ absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey
         " SELECT $1, i.n, i.t, i.c, i.ttl, i.p, i.d, true FROM jsonb_to_recordset($2::jsonb)"
         " AS i(n TEXT, t TEXT, c TEXT, ttl INT, p INT, d BOOLEAN)",
         domain_id, RecordRows(nz.rrsets).dump());
-    txn.exec_params0("SELECT dnsv1.rectify_auth($1, $2, true)", domain_id, Bare(zone.name));
+    txn.exec_params("SELECT dnsv1.rectify_auth($1, $2, true)", domain_id, Bare(zone.name));
     CompleteRequest(txn, key, zone.serial, 1);
     txn.commit();
     return false;
@@ -296,7 +299,7 @@ absl::StatusOr<Page<Zone>> PgZoneStore::ListZones(const ZoneFilter& filter,
   if (!filter.name_prefix.empty()) {
     // A range instead of LIKE: no escaping of % and _, and it uses the index.
     absl::StrAppend(&where, " AND z.name >= ", param(filter.name_prefix), " AND z.name < ",
-                    param(absl::StrCat(filter.name_prefix, "\xff")));
+                    param(absl::StrCat(filter.name_prefix, "\x7f")));
   }
   if (!after_name.empty()) absl::StrAppend(&where, " AND z.name > ", param(after_name));
   sql = absl::StrCat("SELECT ", kZoneColumns, " FROM dnsv1.zones z WHERE ", where,

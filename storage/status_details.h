@@ -19,6 +19,8 @@ namespace dns {
 struct FieldViolation {
   std::string field;        // proto path, e.g. "changes[2].rrset.records[0].content"
   std::string description;  // a sentence a person can act on
+
+  friend bool operator==(const FieldViolation&, const FieldViolation&) = default;
 };
 
 inline constexpr char kReasonPayload[] = "dns.v1/reason";

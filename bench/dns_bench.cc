@@ -1,0 +1,644 @@
+// dns_bench: end-to-end throughput and latency of dnsd against its targets,
+// in one run, on one machine:
+//
+//   1. a private PostgreSQL 15 with fsync ON, database `dns`, dnsd on it and a
+//      gpgsql pdns_server (caches off) on the same database;
+//   2. pgbench (-N, 16 clients) on a separate database of the same server: the
+//      commit rate this machine's PostgreSQL can do at all;
+//   3. ChangeRRsets: 16 threads, one zone each, one REPLACE per call;
+//   4. the same change through PowerDNS's own HTTP API (PATCH), 16 threads;
+//   5. GetZone(ZONE_VIEW_FULL) of a zone with 1,000 RRsets;
+//   6. ListZones over --zones zones (created through CreateZone, 16 threads),
+//      every page of 500, and a name_prefix filter.
+//
+// It prints a table per step and a summary with PASS/FAIL against the
+// targets. The exit code is 0 whenever the environment came up: the bench
+// reports, it does not gate.
+//
+//   dns_bench [--seconds=10] [--zones=100000]
+//   dns_bench --seconds=3 --zones=5000        # a quick pass
+#include <grpcpp/grpcpp.h>
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <numeric>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/ascii.h"
+#include "dns/v1/record_service.grpc.pb.h"
+#include "dns/v1/zone_service.grpc.pb.h"
+#include "tests/support/dnsd_process.h"
+#include "tests/support/pdns_server.h"
+#include "tests/support/postgres_server.h"
+#include "tests/support/process.h"
+
+ABSL_FLAG(int, seconds, 10, "Duration of each timed load phase (pgbench, ChangeRRsets, PATCH).");
+ABSL_FLAG(int, zones, 100000, "Zones created for the ListZones phase.");
+ABSL_FLAG(int, threads, 16, "Client threads for ChangeRRsets, PATCH and zone creation.");
+// Tried both on this 2-core machine (16 threads, --seconds=3, fsync on):
+// one shared channel (one HTTP/2 connection, calls multiplexed) was slightly
+// faster than one channel per thread with a local subchannel pool (16 TCP
+// connections) -- see the bench report; numbers are within noise of each
+// other because PostgreSQL's commit (WAL flush) dominates, and the shared
+// channel spends less client CPU, which matters when client, dnsd and
+// PostgreSQL share two cores. So the default is one shared channel.
+ABSL_FLAG(bool, shared_channel, true,
+          "ChangeRRsets/CreateZone threads share one gRPC channel (false: one channel and "
+          "connection per thread).");
+ABSL_FLAG(int, getzone_calls, 200, "Sequential GetZone FULL calls timed.");
+ABSL_FLAG(int, big_zone_rrsets, 1000, "A RRsets in big.test. for the GetZone phase.");
+ABSL_FLAG(int, filtered_calls, 50, "Filtered ListZones calls timed.");
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace v1 = ::dns::v1;
+namespace dt = ::dns::testing;
+
+double Ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Latency samples in milliseconds.
+struct Samples {
+  std::vector<double> ms;
+  void Add(double v) { ms.push_back(v); }
+  void Merge(const Samples& other) { ms.insert(ms.end(), other.ms.begin(), other.ms.end()); }
+  // Nearest-rank percentile; NaN when empty.
+  double Pct(double p) {
+    if (ms.empty()) return kNaN;
+    std::sort(ms.begin(), ms.end());
+    size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * ms.size()));
+    if (rank == 0) rank = 1;
+    return ms[std::min(rank, ms.size()) - 1];
+  }
+  double Max() { return ms.empty() ? kNaN : *std::max_element(ms.begin(), ms.end()); }
+  size_t size() const { return ms.size(); }
+};
+
+void Section(const std::string& title) {
+  std::printf("\n== %s ==\n", title.c_str());
+  std::fflush(stdout);
+}
+
+void Row(const std::string& label, const std::string& value) {
+  std::printf("  %-40s %s\n", label.c_str(), value.c_str());
+  std::fflush(stdout);
+}
+
+std::string F(double v, const char* unit = "", int prec = 1) {
+  if (std::isnan(v)) return "n/a";
+  return absl::StrFormat("%.*f%s", prec, v, unit);
+}
+
+void Note(const std::string& text) {
+  std::printf("  # %s\n", text.c_str());
+  std::fflush(stdout);
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return ctx;
+}
+
+// A channel with its own subchannel pool, so it gets its own TCP connection
+// instead of sharing the process-wide subchannel for the same target.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel =
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return channel;
+}
+
+std::string StatusText(const grpc::Status& s) {
+  return absl::StrCat("code ", static_cast<int>(s.error_code()), ": ", s.error_message());
+}
+
+// Keeps the first few distinct error texts of a phase.
+class ErrorLog {
+ public:
+  void Add(const std::string& text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++count_;
+    if (first_.size() < 3) first_.push_back(text);
+  }
+  int64_t count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return count_;
+  }
+  void Print() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& e : first_) Note(absl::StrCat("error: ", e));
+  }
+
+ private:
+  std::mutex mu_;
+  int64_t count_ = 0;
+  std::vector<std::string> first_;
+};
+
+std::string BenchZone(int i) { return absl::StrCat("bench-", i, ".test."); }
+
+absl::Status CreateZone(v1::ZoneService::Stub& stub, const std::string& name) {
+  v1::CreateZoneRequest req;
+  req.mutable_zone()->set_name(name);
+  v1::Zone zone;
+  grpc::Status s = stub.CreateZone(Ctx().get(), req, &zone);
+  if (s.ok() || s.error_code() == grpc::StatusCode::ALREADY_EXISTS) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("CreateZone ", name, ": ", StatusText(s)));
+}
+
+// Runs `body(thread_index, deadline)` on n threads released together; returns
+// the wall time from release to the last thread's end.
+template <typename Body>
+Clock::duration RunThreads(int n, Body body) {
+  std::vector<std::thread> threads;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      body(i);
+    });
+  }
+  while (ready.load() < n) std::this_thread::yield();
+  Clock::time_point start = Clock::now();
+  go.store(true);
+  for (auto& t : threads) t.join();
+  return Clock::now() - start;
+}
+
+struct Results {
+  double pgbench_tps = kNaN;
+  double change_rate = kNaN;
+  double change_p99 = kNaN;
+  double patch_rate = kNaN;
+  double getzone_p50 = kNaN;
+  double list_p50 = kNaN;
+};
+
+// ---------------------------------------------------------------- pgbench
+void RunPgbench(dt::PostgresServer& pg, int seconds, Results& r) {
+  Section("pgbench (database pgbench, same server, fsync on)");
+  if (absl::Status s = pg.CreateDatabase("pgbench"); !s.ok()) {
+    Note(absl::StrCat("CREATE DATABASE pgbench failed: ", s.message()));
+    return;
+  }
+  const std::string conn = absl::StrCat(" -h 127.0.0.1 -p ", pg.port(), " -U postgres pgbench");
+  Clock::time_point t0 = Clock::now();
+  absl::StatusOr<std::string> init = dt::RunCommand(absl::StrCat("pgbench -i -s 16 -q", conn, " 2>&1"));
+  if (!init.ok()) {
+    Note(absl::StrCat("pgbench -i failed: ", init.status().message()));
+    return;
+  }
+  Row("pgbench -i -s 16", F(Ms(Clock::now() - t0) / 1000.0, " s"));
+  const std::string cmd = absl::StrCat("pgbench -N -c 16 -j 2 -T ", seconds, conn, " 2>&1");
+  absl::StatusOr<std::string> out = dt::RunCommand(cmd);
+  if (!out.ok()) {
+    Note(absl::StrCat("pgbench failed: ", out.status().message()));
+    return;
+  }
+  size_t pos = out->find("tps = ");
+  if (pos == std::string::npos) {
+    Note(absl::StrCat("no \"tps = \" in pgbench output:\n", *out));
+    return;
+  }
+  r.pgbench_tps = std::strtod(out->c_str() + pos + 6, nullptr);
+  size_t lat = out->find("latency average = ");
+  Row(absl::StrCat("pgbench -N -c 16 -j 2 -T ", seconds), F(r.pgbench_tps, " tps"));
+  if (lat != std::string::npos) {
+    size_t end = out->find('\n', lat);
+    Row("pgbench latency average", out->substr(lat + 18, end - lat - 18));
+  }
+}
+
+// ------------------------------------------------------------ ChangeRRsets
+void RunChangeRRsets(const std::string& target, int threads, int seconds, bool shared,
+                     Results& r) {
+  Section(absl::StrCat("ChangeRRsets: ", threads, " threads, own zone each, 1 REPLACE per call, ",
+                       seconds, " s, ", shared ? "one shared channel" : "one channel per thread"));
+  std::shared_ptr<grpc::Channel> shared_channel = shared ? NewChannel(target) : nullptr;
+  std::vector<Samples> per_thread(threads);
+  ErrorLog errors;
+  std::atomic<int64_t> ok{0};
+  const auto run_for = std::chrono::seconds(seconds);
+  Clock::duration wall = RunThreads(threads, [&](int i) {
+    auto channel = shared ? shared_channel : NewChannel(target);
+    auto stub = v1::RecordService::NewStub(channel);
+    v1::ChangeRRsetsRequest req;
+    req.set_zone(BenchZone(i));
+    v1::RRsetChange* change = req.add_changes();
+    change->set_changetype(v1::CHANGE_TYPE_REPLACE);
+    change->mutable_rrset()->set_name("www");
+    change->mutable_rrset()->set_type("A");
+    change->mutable_rrset()->set_ttl(300);
+    v1::Record* rec = change->mutable_rrset()->add_records();
+    Samples& samples = per_thread[i];
+    samples.ms.reserve(1 << 16);
+    Clock::time_point end = Clock::now() + run_for;
+    for (int64_t n = 0; Clock::now() < end; ++n) {
+      rec->set_content(absl::StrCat("192.0.2.", n % 254 + 1));
+      v1::ChangeRRsetsResponse resp;
+      Clock::time_point t0 = Clock::now();
+      grpc::Status s = stub->ChangeRRsets(Ctx().get(), req, &resp);
+      double ms = Ms(Clock::now() - t0);
+      if (s.ok()) {
+        samples.Add(ms);
+        ok.fetch_add(1);
+      } else {
+        errors.Add(StatusText(s));
+      }
+    }
+  });
+  Samples all;
+  for (auto& s : per_thread) all.Merge(s);
+  double secs = Ms(wall) / 1000.0;
+  r.change_rate = ok.load() / secs;
+  r.change_p99 = all.Pct(99);
+  Row("commits (ok calls)", absl::StrCat(ok.load(), " in ", F(secs, " s", 2)));
+  Row("failed calls", absl::StrCat(errors.count()));
+  errors.Print();
+  Row("commits/s", F(r.change_rate));
+  Row("latency p50 / p90 / p99 / max",
+      absl::StrCat(F(all.Pct(50), " ms", 2), " / ", F(all.Pct(90), " ms", 2), " / ",
+                   F(all.Pct(99), " ms", 2), " / ", F(all.Max(), " ms", 2)));
+  Row("ratio to pgbench tps", std::isnan(r.pgbench_tps)
+                                  ? "n/a"
+                                  : F(100.0 * r.change_rate / r.pgbench_tps, " %"));
+}
+
+// --------------------------------------------------------- PowerDNS PATCH
+void RunPatch(dt::PdnsServer& pdns, v1::RecordService::Stub& records, int threads, int seconds,
+              Results& r) {
+  Section(absl::StrCat("PowerDNS API PATCH (gpgsql, same database): ", threads,
+                       " threads, own zone each, ", seconds, " s"));
+  const httplib::Headers headers = {{"X-API-Key", pdns.api_key()},
+                                    {"Accept", "application/json"}};
+  auto path = [](int i) {
+    return absl::StrCat("/api/v1/servers/localhost/zones/", BenchZone(i));
+  };
+  auto body = [](int i) {
+    return absl::StrCat(R"({"rrsets":[{"name":"www.)", BenchZone(i),
+                        R"(","type":"A","ttl":300,"changetype":"REPLACE",)",
+                        R"("records":[{"content":"192.0.2.7","disabled":false}]}]})");
+  };
+  {
+    // One call first, so a setup problem shows as such and not as 16×N failures.
+    httplib::Client cli("127.0.0.1", pdns.api_port());
+    auto res = cli.Patch(path(0), headers, body(0), "application/json");
+    if (!res || res->status != 204) {
+      Note(absl::StrCat("first PATCH failed: ",
+                        res ? absl::StrCat("HTTP ", res->status, " ", res->body)
+                            : httplib::to_string(res.error())));
+      return;
+    }
+  }
+  std::vector<Samples> per_thread(threads);
+  ErrorLog errors;
+  std::atomic<int64_t> ok{0};
+  const auto run_for = std::chrono::seconds(seconds);
+  Clock::duration wall = RunThreads(threads, [&](int i) {
+    httplib::Client cli("127.0.0.1", pdns.api_port());
+    cli.set_connection_timeout(5);
+    cli.set_read_timeout(30);
+    const std::string p = path(i);
+    const std::string b = body(i);
+    Samples& samples = per_thread[i];
+    Clock::time_point end = Clock::now() + run_for;
+    while (Clock::now() < end) {
+      Clock::time_point t0 = Clock::now();
+      auto res = cli.Patch(p, headers, b, "application/json");
+      double ms = Ms(Clock::now() - t0);
+      if (res && res->status == 204) {
+        samples.Add(ms);
+        ok.fetch_add(1);
+      } else {
+        errors.Add(res ? absl::StrCat("HTTP ", res->status, " ", res->body.substr(0, 200))
+                       : httplib::to_string(res.error()));
+      }
+    }
+  });
+  Samples all;
+  for (auto& s : per_thread) all.Merge(s);
+  double secs = Ms(wall) / 1000.0;
+  r.patch_rate = ok.load() / secs;
+  Row("ok calls (HTTP 204)", absl::StrCat(ok.load(), " in ", F(secs, " s", 2)));
+  Row("failures", absl::StrCat(errors.count()));
+  errors.Print();
+  Row("calls/s", F(r.patch_rate));
+  Row("latency p50 / p99", absl::StrCat(F(all.Pct(50), " ms", 2), " / ", F(all.Pct(99), " ms", 2)));
+  Row("ratio ChangeRRsets / PATCH", F(r.change_rate / r.patch_rate, "x"));
+
+  // The PATCH really landed in the shared tables: dnsd reads it back.
+  v1::GetRRsetRequest get;
+  get.set_zone(BenchZone(0));
+  get.set_name("www");
+  get.set_type("A");
+  v1::RRset rrset;
+  grpc::Status s = records.GetRRset(Ctx().get(), get, &rrset);
+  Row("dnsd GetRRset www.bench-0 after PATCH",
+      s.ok() ? absl::StrCat(rrset.records_size(), " record(s), first ",
+                            rrset.records_size() > 0 ? rrset.records(0).content() : "-")
+             : StatusText(s));
+}
+
+// ---------------------------------------------------------------- GetZone
+void RunGetZone(std::shared_ptr<grpc::Channel> channel, int rrsets, int calls, Results& r) {
+  Section(absl::StrCat("GetZone ZONE_VIEW_FULL of big.test. (", rrsets, " A RRsets + SOA + NS), ",
+                       calls, " sequential calls"));
+  auto zones = v1::ZoneService::NewStub(channel);
+  auto records = v1::RecordService::NewStub(channel);
+  if (absl::Status s = CreateZone(*zones, "big.test."); !s.ok()) {
+    Note(std::string(s.message()));
+    return;
+  }
+  Clock::time_point t0 = Clock::now();
+  for (int base = 0; base < rrsets; base += 500) {
+    v1::ChangeRRsetsRequest req;
+    req.set_zone("big.test.");
+    for (int i = base; i < std::min(rrsets, base + 500); ++i) {
+      auto* c = req.add_changes();
+      c->set_changetype(v1::CHANGE_TYPE_REPLACE);
+      c->mutable_rrset()->set_name(absl::StrFormat("h%04d", i));
+      c->mutable_rrset()->set_type("A");
+      c->mutable_rrset()->set_ttl(300);
+      c->mutable_rrset()->add_records()->set_content(absl::StrCat("192.0.2.", i % 254 + 1));
+    }
+    v1::ChangeRRsetsResponse resp;
+    grpc::Status s = records->ChangeRRsets(Ctx(60).get(), req, &resp);
+    if (!s.ok()) {
+      Note(absl::StrCat("ChangeRRsets batch at ", base, ": ", StatusText(s)));
+      return;
+    }
+  }
+  Row(absl::StrCat("adding ", rrsets, " RRsets (batches of 500)"), F(Ms(Clock::now() - t0), " ms"));
+
+  v1::GetZoneRequest req;
+  req.set_zone("big.test.");
+  req.set_view(v1::ZONE_VIEW_FULL);
+  const int want = rrsets + 2;
+  int bad = 0;
+  int got = -1;
+  Samples samples;
+  for (int i = 0; i <= calls; ++i) {  // call 0 is a warm-up, not timed
+    v1::Zone zone;
+    Clock::time_point c0 = Clock::now();
+    grpc::Status s = zones->GetZone(Ctx().get(), req, &zone);
+    double ms = Ms(Clock::now() - c0);
+    if (!s.ok()) {
+      Note(absl::StrCat("GetZone: ", StatusText(s)));
+      ++bad;
+      continue;
+    }
+    if (zone.rrsets_size() != want) ++bad;
+    got = zone.rrsets_size();
+    if (i > 0) samples.Add(ms);
+  }
+  r.getzone_p50 = samples.Pct(50);
+  Row("RRsets in response", absl::StrCat(got, " (want ", want, ")", got == want ? " OK" : " MISMATCH"));
+  Row("calls failed or wrong size", absl::StrCat(bad));
+  Row("latency p50 / p99 / max", absl::StrCat(F(samples.Pct(50), " ms", 2), " / ",
+                                              F(samples.Pct(99), " ms", 2), " / ",
+                                              F(samples.Max(), " ms", 2)));
+}
+
+// -------------------------------------------------------------- ListZones
+std::string ListZoneName(int i) { return absl::StrFormat("z%06d.list.test.", i); }
+
+void RunListZones(const std::string& target, int n, int threads, bool shared, Results& r) {
+  Section(absl::StrCat("ListZones over ", n, " zones (z000000.list.test. ...)"));
+  // Creation through the API, `threads` at a time.
+  std::shared_ptr<grpc::Channel> shared_channel = shared ? NewChannel(target) : nullptr;
+  std::atomic<int> next{0};
+  std::atomic<int64_t> created{0};
+  ErrorLog errors;
+  std::vector<Samples> per_thread(threads);
+  Clock::duration wall = RunThreads(threads, [&](int t) {
+    auto stub = v1::ZoneService::NewStub(shared ? shared_channel : NewChannel(target));
+    for (int i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
+      Clock::time_point t0 = Clock::now();
+      absl::Status s = CreateZone(*stub, ListZoneName(i));
+      if (s.ok()) {
+        per_thread[t].Add(Ms(Clock::now() - t0));
+        int64_t c = created.fetch_add(1) + 1;
+        if (c % 20000 == 0) {
+          std::fprintf(stderr, "  ... %lld zones created\n", static_cast<long long>(c));
+        }
+      } else {
+        errors.Add(std::string(s.message()));
+      }
+    }
+  });
+  Samples create_lat;
+  for (auto& s : per_thread) create_lat.Merge(s);
+  double secs = Ms(wall) / 1000.0;
+  double rate = created.load() / secs;
+  Row(absl::StrCat("CreateZone (", threads, " threads)"),
+      absl::StrCat(created.load(), " zones in ", F(secs, " s", 1), " = ", F(rate, " zones/s")));
+  Row("CreateZone latency p50 / p99", absl::StrCat(F(create_lat.Pct(50), " ms", 2), " / ",
+                                                   F(create_lat.Pct(99), " ms", 2)));
+  Row("CreateZone failures", absl::StrCat(errors.count()));
+  errors.Print();
+  if (rate < 1500.0 * 0.67) {
+    Note(absl::StrCat("zone creation is much slower than 1,500/s (", F(rate), "/s)"));
+  }
+
+  // Walk every page, one call at a time.
+  auto stub = v1::ZoneService::NewStub(NewChannel(target));
+  Samples pages;
+  int64_t seen = 0;
+  int64_t list_zones_seen = 0;
+  std::string token;
+  std::string last_name;
+  bool ordered = true;
+  do {
+    v1::ListZonesRequest req;
+    req.set_page_size(500);
+    req.set_page_token(token);
+    v1::ListZonesResponse resp;
+    Clock::time_point t0 = Clock::now();
+    grpc::Status s = stub->ListZones(Ctx().get(), req, &resp);
+    double ms = Ms(Clock::now() - t0);
+    if (!s.ok()) {
+      Note(absl::StrCat("ListZones page ", pages.size() + 1, ": ", StatusText(s)));
+      break;
+    }
+    pages.Add(ms);
+    for (const auto& z : resp.zones()) {
+      if (!last_name.empty() && z.name() <= last_name) ordered = false;
+      last_name = z.name();
+      if (z.name().size() > 11 && z.name().compare(z.name().size() - 11, 11, ".list.test.") == 0) {
+        ++list_zones_seen;
+      }
+    }
+    seen += resp.zones_size();
+    token = resp.next_page_token();
+  } while (!token.empty());
+  r.list_p50 = pages.Pct(50);
+  Row("pages of 500 walked", absl::StrCat(pages.size(), " pages, ", seen, " zones (",
+                                          list_zones_seen, " *.list.test.)",
+                                          ordered ? ", in name order" : ", NOT IN ORDER"));
+  Row("per page p50 / p99 / max", absl::StrCat(F(pages.Pct(50), " ms", 2), " / ",
+                                               F(pages.Pct(99), " ms", 2), " / ",
+                                               F(pages.Max(), " ms", 2)));
+  Row("whole walk", F(std::accumulate(pages.ms.begin(), pages.ms.end(), 0.0), " ms"));
+
+  // A prefix that exists: the first four characters of the middle zone
+  // ("z050" for 100,000 zones: z050000..z050999).
+  const std::string prefix = ListZoneName(n / 2).substr(0, 4);
+  Samples filtered;
+  int returned = -1;
+  for (int i = 0; i < absl::GetFlag(FLAGS_filtered_calls); ++i) {
+    v1::ListZonesRequest req;
+    req.set_page_size(500);
+    req.set_name_prefix(prefix);
+    v1::ListZonesResponse resp;
+    Clock::time_point t0 = Clock::now();
+    grpc::Status s = stub->ListZones(Ctx().get(), req, &resp);
+    double ms = Ms(Clock::now() - t0);
+    if (!s.ok()) {
+      Note(absl::StrCat("ListZones name_prefix=", prefix, ": ", StatusText(s)));
+      break;
+    }
+    filtered.Add(ms);
+    returned = resp.zones_size();
+  }
+  Row(absl::StrCat("name_prefix=\"", prefix, "\" page_size 500 (x", filtered.size(), ")"),
+      absl::StrCat("p50 ", F(filtered.Pct(50), " ms", 2), ", p99 ", F(filtered.Pct(99), " ms", 2),
+                   ", ", returned, " zones returned"));
+}
+
+// ---------------------------------------------------------------- summary
+void Summary(const Results& r) {
+  Section("Summary (targets)");
+  auto line = [](const std::string& what, const std::string& value, const std::string& target,
+                 bool pass) {
+    std::printf("  %-36s %14s   %-12s %s\n", what.c_str(), value.c_str(), target.c_str(),
+                pass ? "PASS" : "FAIL");
+  };
+  auto ge = [](double v, double t) { return !std::isnan(v) && v >= t; };
+  auto le = [](double v, double t) { return !std::isnan(v) && v <= t; };
+  double pct = 100.0 * r.change_rate / r.pgbench_tps;
+  double ratio = r.change_rate / r.patch_rate;
+  line("ChangeRRsets commits/s", F(r.change_rate), ">= 2000", ge(r.change_rate, 2000));
+  line("ChangeRRsets / pgbench tps", F(pct, " %"), ">= 50 %", ge(pct, 50));
+  line("ChangeRRsets p99", F(r.change_p99, " ms", 2), "<= 20 ms", le(r.change_p99, 20));
+  line("ChangeRRsets / PowerDNS PATCH", F(ratio, "x"), ">= 10x", ge(ratio, 10));
+  line("GetZone FULL (1000 RRsets) p50", F(r.getzone_p50, " ms", 2), "<= 5 ms",
+       le(r.getzone_p50, 5));
+  line("ListZones page of 500 p50", F(r.list_p50, " ms", 2), "<= 20 ms", le(r.list_p50, 20));
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const int seconds = std::max(1, absl::GetFlag(FLAGS_seconds));
+  const int nzones = std::max(1, absl::GetFlag(FLAGS_zones));
+  const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
+  const bool shared = absl::GetFlag(FLAGS_shared_channel);
+  std::printf("dns_bench: --seconds=%d --zones=%d --threads=%d --shared_channel=%s (%u cpus)\n",
+              seconds, nzones, threads, shared ? "true" : "false",
+              std::thread::hardware_concurrency());
+
+  // 1. Environment. Declared in start order so they stop in reverse.
+  Section("Environment");
+  auto pg = dt::PostgresServer::Start(dt::PostgresServer::Options{.fsync = true, .max_connections = 300});
+  if (!pg.ok()) {
+    std::fprintf(stderr, "PostgreSQL: %s\n", std::string(pg.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<dt::PostgresServer> postgres = *std::move(pg);
+  if (absl::Status s = postgres->CreateDatabase("dns"); !s.ok()) {
+    std::fprintf(stderr, "CREATE DATABASE dns: %s\n", std::string(s.message()).c_str());
+    return 1;
+  }
+  auto version = postgres->Psql("postgres", "SHOW server_version; SHOW fsync; SHOW synchronous_commit;");
+  Row("PostgreSQL", absl::StrCat("127.0.0.1:", postgres->port(), " (version, fsync, sync_commit: ",
+                                 version.ok() ? absl::StrJoin(absl::StrSplit(absl::StripAsciiWhitespace(*version), '\n'), ", ")
+                                              : "?",
+                                 ")"));
+  auto dnsd = dt::DnsdProcess::Start(
+      DNSD_PATH, postgres->Url("dns"),
+      {"--db_pool_size=32", "--default_nameservers=ns1.bench.test.,ns2.bench.test.",
+       "--log_level=warn"});
+  if (!dnsd.ok()) {
+    std::fprintf(stderr, "dnsd: %s\n", std::string(dnsd.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<dt::DnsdProcess> daemon = *std::move(dnsd);
+  Row("dnsd", absl::StrCat(daemon->target(), " (log ", daemon->log_path(), ")"));
+  dt::PdnsServer::Options pdns_options;
+  pdns_options.backend = dt::PdnsServer::Options::Backend::kGpgsql;
+  pdns_options.pg_port = postgres->port();
+  pdns_options.pg_dbname = "dns";
+  pdns_options.api_key = "bench-key";
+  auto pdns_or = dt::PdnsServer::Start(pdns_options);
+  if (!pdns_or.ok()) {
+    std::fprintf(stderr, "pdns_server: %s\n", std::string(pdns_or.status().message()).c_str());
+    return 1;
+  }
+  std::unique_ptr<dt::PdnsServer> pdns = *std::move(pdns_or);
+  Row("pdns_server (gpgsql)", absl::StrCat("DNS ", pdns->dns_address(), ", API ", pdns->api_url()));
+
+  Results results;
+  const std::string target = daemon->target();
+  std::shared_ptr<grpc::Channel> control = NewChannel(target);
+  auto zone_stub = v1::ZoneService::NewStub(control);
+  auto record_stub = v1::RecordService::NewStub(control);
+
+  // 2. pgbench.
+  RunPgbench(*postgres, seconds, results);
+
+  // 3. ChangeRRsets on threads zones.
+  bool zones_ok = true;
+  for (int i = 0; i < threads; ++i) {
+    if (absl::Status s = CreateZone(*zone_stub, BenchZone(i)); !s.ok()) {
+      Note(std::string(s.message()));
+      zones_ok = false;
+    }
+  }
+  if (zones_ok) {
+    RunChangeRRsets(target, threads, seconds, shared, results);
+    // 4. PowerDNS PATCH of the same zones.
+    RunPatch(*pdns, *record_stub, threads, seconds, results);
+  }
+
+  // 5. GetZone of a 1,000-RRset zone.
+  RunGetZone(control, absl::GetFlag(FLAGS_big_zone_rrsets), absl::GetFlag(FLAGS_getzone_calls),
+             results);
+
+  // 6. ListZones.
+  RunListZones(target, nzones, threads, shared, results);
+
+  Summary(results);
+  if (!daemon->Running()) {
+    Note(absl::StrCat("dnsd is no longer running; log tail:\n", daemon->LogTail()));
+  }
+  return 0;
+}

@@ -1,0 +1,296 @@
+#include "client/pdns_json.h"
+
+#include <cctype>
+#include <exception>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace dns::pdns {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+absl::StatusOr<Json> ParseJson(absl::string_view body, absl::string_view what) {
+  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return absl::InternalError(
+        absl::StrCat("malformed JSON in PowerDNS ", what, " response"));
+  }
+  return json;
+}
+
+std::string StringOr(const Json& json, const char* key,
+                     std::string fallback = "") {
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
+}
+
+bool BoolOr(const Json& json, const char* key, bool fallback = false) {
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_boolean()) return fallback;
+  return it->get<bool>();
+}
+
+// Serials are unsigned 32-bit in DNS; PowerDNS prints them as JSON numbers.
+uint32_t SerialOr(const Json& json, const char* key) {
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_number()) return 0;
+  if (it->is_number_unsigned()) return static_cast<uint32_t>(it->get<uint64_t>());
+  if (it->is_number_integer()) return static_cast<uint32_t>(it->get<int64_t>());
+  return static_cast<uint32_t>(it->get<double>());
+}
+
+std::vector<std::string> StringsOr(const Json& json, const char* key) {
+  std::vector<std::string> out;
+  auto it = json.find(key);
+  if (it == json.end() || !it->is_array()) return out;
+  for (const Json& v : *it) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Json RecordsToJson(const std::vector<Record>& records) {
+  Json out = Json::array();
+  for (const Record& r : records) {
+    out.push_back({{"content", r.content}, {"disabled", r.disabled}});
+  }
+  return out;
+}
+
+Json RRsetToJson(const RRset& rrset, const char* changetype) {
+  Json out = {{"name", rrset.name}, {"type", rrset.type}};
+  if (changetype != nullptr) out["changetype"] = changetype;
+  if (changetype == nullptr || absl::string_view(changetype) == "REPLACE") {
+    out["ttl"] = rrset.ttl;
+    out["records"] = RecordsToJson(rrset.records);
+  }
+  return out;
+}
+
+ZoneInfo ZoneFromJson(const Json& json) {
+  ZoneInfo zone;
+  zone.id = StringOr(json, "id");
+  zone.name = StringOr(json, "name");
+  zone.kind = ParseZoneKind(StringOr(json, "kind", "Native"));
+  zone.serial = SerialOr(json, "serial");
+  zone.notified_serial = SerialOr(json, "notified_serial");
+  zone.edited_serial = SerialOr(json, "edited_serial");
+  zone.masters = StringsOr(json, "masters");
+  zone.account = StringOr(json, "account");
+  zone.dnssec = BoolOr(json, "dnssec");
+  zone.soa_edit_api = StringOr(json, "soa_edit_api");
+  zone.api_rectify = BoolOr(json, "api_rectify");
+  auto rrsets = json.find("rrsets");
+  if (rrsets != json.end() && rrsets->is_array()) {
+    for (const Json& r : *rrsets) {
+      RRset rrset;
+      rrset.name = StringOr(r, "name");
+      rrset.type = StringOr(r, "type");
+      rrset.ttl = SerialOr(r, "ttl");
+      auto records = r.find("records");
+      if (records != r.end() && records->is_array()) {
+        for (const Json& rec : *records) {
+          rrset.records.push_back(
+              Record{StringOr(rec, "content"), BoolOr(rec, "disabled")});
+        }
+      }
+      zone.rrsets.push_back(std::move(rrset));
+    }
+  }
+  return zone;
+}
+
+}  // namespace
+
+std::string Absolute(absl::string_view name) {
+  std::string out(name);
+  if (out.empty() || out.back() != '.') out.push_back('.');
+  return out;
+}
+
+std::string ZoneIdFromName(absl::string_view zone) {
+  std::string name = Absolute(zone);
+  std::string id;
+  id.reserve(name.size());
+  for (unsigned char c : name) {
+    if (absl::ascii_isalnum(c) || c == '.' || c == '-') {
+      id.push_back(static_cast<char>(c));
+    } else {
+      id.push_back('=');
+      id.push_back(kHex[c >> 4]);
+      id.push_back(kHex[c & 0xF]);
+    }
+  }
+  return id;
+}
+
+std::string UrlEncode(absl::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_' ||
+        c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xF]);
+    }
+  }
+  return out;
+}
+
+absl::string_view ZoneKindName(ZoneKind kind) {
+  switch (kind) {
+    case ZoneKind::kNative:
+      return "Native";
+    case ZoneKind::kMaster:
+      return "Master";
+    case ZoneKind::kSlave:
+      return "Slave";
+  }
+  return "Native";
+}
+
+ZoneKind ParseZoneKind(absl::string_view name) {
+  if (absl::EqualsIgnoreCase(name, "Master")) return ZoneKind::kMaster;
+  if (absl::EqualsIgnoreCase(name, "Slave")) return ZoneKind::kSlave;
+  return ZoneKind::kNative;
+}
+
+std::string EncodeCreateZone(const CreateZoneRequest& request) {
+  Json rrsets = Json::array();
+  for (const RRset& r : request.rrsets) rrsets.push_back(RRsetToJson(r, nullptr));
+  Json body = {
+      {"name", Absolute(request.name)},
+      {"kind", std::string(ZoneKindName(request.kind))},
+      {"nameservers", request.nameservers},
+      {"masters", request.masters},
+      {"account", request.account},
+      {"soa_edit_api", request.soa_edit_api},
+      {"api_rectify", request.api_rectify},
+      {"rrsets", rrsets},
+  };
+  return body.dump();
+}
+
+std::string EncodePatchRRsets(const std::vector<RRsetChange>& changes) {
+  Json rrsets = Json::array();
+  for (const RRsetChange& c : changes) {
+    if (c.type == ChangeType::kDelete) {
+      rrsets.push_back(RRsetToJson(c.rrset, "DELETE"));
+    }
+  }
+  for (const RRsetChange& c : changes) {
+    if (c.type == ChangeType::kReplace) {
+      rrsets.push_back(RRsetToJson(c.rrset, "REPLACE"));
+    }
+  }
+  return Json{{"rrsets", rrsets}}.dump();
+}
+
+absl::StatusOr<ServerInfo> ParseServerInfo(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseJson(body, "server");
+  if (!json.ok()) return json.status();
+  if (!json->is_object()) {
+    return absl::InternalError("PowerDNS server response is not an object");
+  }
+  return ServerInfo{StringOr(*json, "id"), StringOr(*json, "daemon_type"),
+                    StringOr(*json, "version")};
+}
+
+absl::StatusOr<Statistics> ParseStatistics(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseJson(body, "statistics");
+  if (!json.ok()) return json.status();
+  if (!json->is_array()) {
+    return absl::InternalError("PowerDNS statistics response is not a list");
+  }
+  Statistics stats;
+  for (const Json& item : *json) {
+    if (!item.is_object()) continue;
+    const std::string name = StringOr(item, "name");
+    auto value = item.find("value");
+    if (name.empty() || value == item.end()) continue;
+    if (value->is_string()) {
+      stats[name] = value->get<std::string>();
+    } else if (value->is_array()) {
+      // MapStatisticItem: [{"name": k, "value": v}, ...]; rings are skipped
+      // by the caller's includerings=false.
+      for (const Json& entry : *value) {
+        if (!entry.is_object()) continue;
+        stats[absl::StrCat(name, ":", StringOr(entry, "name"))] =
+            StringOr(entry, "value");
+      }
+    }
+  }
+  return stats;
+}
+
+absl::StatusOr<std::vector<ZoneInfo>> ParseZoneList(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseJson(body, "zone list");
+  if (!json.ok()) return json.status();
+  if (!json->is_array()) {
+    return absl::InternalError("PowerDNS zone list response is not a list");
+  }
+  std::vector<ZoneInfo> zones;
+  zones.reserve(json->size());
+  for (const Json& item : *json) {
+    if (item.is_object()) zones.push_back(ZoneFromJson(item));
+  }
+  return zones;
+}
+
+absl::StatusOr<ZoneInfo> ParseZone(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseJson(body, "zone");
+  if (!json.ok()) return json.status();
+  if (!json->is_object()) {
+    return absl::InternalError("PowerDNS zone response is not an object");
+  }
+  return ZoneFromJson(*json);
+}
+
+absl::StatusOr<int64_t> ParseFlushCount(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseJson(body, "cache flush");
+  if (!json.ok()) return json.status();
+  auto count = json->is_object() ? json->find("count") : json->end();
+  if (!json->is_object() || count == json->end() || !count->is_number()) {
+    return absl::InternalError("PowerDNS cache flush response has no count");
+  }
+  return count->get<int64_t>();
+}
+
+std::string ParseExport(absl::string_view body) {
+  absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(body);
+  if (!trimmed.empty() && trimmed.front() == '{') {
+    Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_discarded() && json.is_object()) {
+      auto zone = json.find("zone");
+      if (zone != json.end() && zone->is_string()) return zone->get<std::string>();
+    }
+  }
+  return std::string(body);
+}
+
+std::string ErrorTextFromBody(absl::string_view body) {
+  constexpr size_t kMaxText = 300;
+  Json json = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_discarded() && json.is_object()) {
+    std::string error = StringOr(json, "error");
+    if (!error.empty()) return error;
+  }
+  std::string text(absl::StripAsciiWhitespace(body));
+  if (text.size() > kMaxText) {
+    text.resize(kMaxText);
+    text += "...";
+  }
+  return text;
+}
+
+}  // namespace dns::pdns

@@ -1,0 +1,131 @@
+#include "client/call_scheduler.h"
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace dns {
+namespace {
+
+// Tracks how many jobs overlap, overall and per key.
+struct Overlap {
+  std::mutex mu;
+  int now = 0;
+  int peak = 0;
+  void Enter() {
+    std::lock_guard<std::mutex> lock(mu);
+    peak = std::max(peak, ++now);
+  }
+  void Leave() {
+    std::lock_guard<std::mutex> lock(mu);
+    --now;
+  }
+};
+
+class CallSchedulerTest : public ::testing::Test {
+ protected:
+  std::future<absl::Status> Submit(CallScheduler& scheduler, std::string key,
+                                   std::function<void()> work) {
+    auto done = std::make_shared<std::promise<absl::Status>>();
+    auto future = done->get_future();
+    scheduler.Submit(std::move(key), [done, work](absl::Status admitted) {
+      if (admitted.ok()) work();
+      done->set_value(admitted);
+    });
+    return future;
+  }
+
+  Executor executor_{Executor::Options{.threads = 16, .max_queued = 1024}};
+};
+
+TEST_F(CallSchedulerTest, BoundsJobsInFlight) {
+  CallScheduler scheduler(executor_, 3, 1000);
+  Overlap overlap;
+  std::vector<std::future<absl::Status>> jobs;
+  for (int i = 0; i < 30; ++i) {
+    jobs.push_back(Submit(scheduler, "", [&] {
+      overlap.Enter();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      overlap.Leave();
+    }));
+  }
+  for (auto& j : jobs) EXPECT_TRUE(j.get().ok());
+  EXPECT_LE(overlap.peak, 3);
+  EXPECT_GE(overlap.peak, 2);
+  EXPECT_EQ(scheduler.in_flight(), 0);
+}
+
+TEST_F(CallSchedulerTest, SameKeyRunsOneAtATimeInOrder) {
+  CallScheduler scheduler(executor_, 8, 1000);
+  Overlap overlap;
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<std::future<absl::Status>> jobs;
+  for (int i = 0; i < 20; ++i) {
+    jobs.push_back(Submit(scheduler, "zone.", [&, i] {
+      overlap.Enter();
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        order.push_back(i);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      overlap.Leave();
+    }));
+  }
+  for (auto& j : jobs) EXPECT_TRUE(j.get().ok());
+  EXPECT_EQ(overlap.peak, 1);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(order[i], i);
+}
+
+TEST_F(CallSchedulerTest, BusyZoneDoesNotBlockOthers) {
+  CallScheduler scheduler(executor_, 4, 1000);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto slow = Submit(scheduler, "slow.", [released] { released.wait(); });
+  auto queued_behind = Submit(scheduler, "slow.", [] {});
+  // Another zone passes the waiting job of "slow.".
+  auto other = Submit(scheduler, "other.", [] {});
+  EXPECT_EQ(other.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(queued_behind.wait_for(std::chrono::milliseconds(20)),
+            std::future_status::timeout);
+  release.set_value();
+  EXPECT_TRUE(slow.get().ok());
+  EXPECT_TRUE(queued_behind.get().ok());
+}
+
+TEST_F(CallSchedulerTest, FullQueueRefusesAtOnce) {
+  CallScheduler scheduler(executor_, 1, 2);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto running = Submit(scheduler, "", [released] { released.wait(); });
+  auto a = Submit(scheduler, "", [] {});
+  auto b = Submit(scheduler, "", [] {});
+  auto refused = Submit(scheduler, "", [] {});
+  EXPECT_EQ(refused.get().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(scheduler.queued(), 2u);
+  release.set_value();
+  EXPECT_TRUE(running.get().ok());
+  EXPECT_TRUE(a.get().ok());
+  EXPECT_TRUE(b.get().ok());
+}
+
+TEST(CallSchedulerShutdownTest, JobsGetAnErrorOnceTheExecutorIsGone) {
+  Executor executor(Executor::Options{.threads = 1, .max_queued = 16});
+  CallScheduler scheduler(executor, 1, 16);
+  executor.Shutdown();
+  auto done = std::make_shared<std::promise<absl::Status>>();
+  scheduler.Submit("", [done](absl::Status admitted) { done->set_value(admitted); });
+  absl::Status status = done->get_future().get();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(scheduler.in_flight(), 0);
+}
+
+}  // namespace
+}  // namespace dns

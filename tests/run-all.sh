@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Runs every check of dns.v1, as CI does (.ci/run):
+#   set-up (deploy/setup-debian.sh), build (deploy/build.sh), ctest (unit and
+#   integration: real PostgreSQL and pdns_server), buf lint (and buf breaking
+#   once enabled), Python stubs, the Python end-to-end tests, the Helm chart.
+# Goes on after a failed suite where it can; exits non-zero if any failed and
+# ends with a line "N passed, N failed" counting the suites.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+PYTHON="${PYTHON:-/usr/bin/python3}"  # Debian's: it has python3-grpcio
+export PATH="$ROOT/.tools/bin:$ROOT/node_modules/.bin:$PATH"
+export DNSD_BIN="${DNSD_BIN:-$BUILD_DIR/server/dnsd}"
+export DNSCTL_BIN="${DNSCTL_BIN:-$BUILD_DIR/cli/dnsctl}"
+
+passed=()
+failed=()
+skipped=()
+
+# suite NAME COMMAND...: runs one suite and records the outcome.
+suite() {
+  local name="$1"
+  shift
+  echo
+  echo "=== ${name} ==="
+  local start=$SECONDS
+  if "$@"; then
+    echo "=== ${name}: PASSED ($((SECONDS - start)) s) ==="
+    passed+=("$name")
+    return 0
+  else
+    local rc=$?
+    echo "=== ${name}: FAILED (exit ${rc}, $((SECONDS - start)) s) ==="
+    failed+=("$name")
+    return 1
+  fi
+}
+
+skip() {
+  echo
+  echo "=== $1: SKIPPED ($2) ==="
+  skipped+=("$1")
+}
+
+# not_run NAME REASON: a suite that could not run because an earlier one
+# failed counts as failed.
+not_run() {
+  echo
+  echo "=== $1: FAILED (not run: $2) ==="
+  failed+=("$1")
+}
+
+summary() {
+  echo
+  echo "=== summary ==="
+  ((${#passed[@]})) && echo "passed:  ${passed[*]}"
+  ((${#failed[@]})) && echo "FAILED:  ${failed[*]}"
+  ((${#skipped[@]})) && echo "skipped: ${skipped[*]}"
+  if ((${#skipped[@]})); then
+    echo "${#passed[@]} passed, ${#failed[@]} failed, ${#skipped[@]} skipped"
+  else
+    echo "${#passed[@]} passed, ${#failed[@]} failed"
+  fi
+  ((${#failed[@]} == 0))
+}
+
+# --- set-up and build: nothing else can run without them ------------------
+if ! suite setup bash deploy/setup-debian.sh; then
+  summary
+  exit 1
+fi
+built=1
+suite build bash deploy/build.sh || built=0
+
+# --- C++ tests ---------------------------------------------------------------
+if ((built)); then
+  suite ctest bash -c "cd '$BUILD_DIR' && ctest --output-on-failure -j2 --timeout 900"
+else
+  not_run ctest "build failed"
+fi
+
+# --- the contract ------------------------------------------------------------
+suite buf-lint bash -c "cd proto && buf lint"
+# buf breaking: enable once the contract is released. The lead tags the
+# released contract (e.g. `git tag contract-v1`); from then on every change
+# must be compatible with the previous main's proto/:
+#   if git rev-parse -q --verify contract-v1 >/dev/null; then
+#     suite buf-breaking bash -c \
+#       "cd proto && buf breaking --against '$ROOT/.git#ref=main~1,subdir=proto'"
+#   fi
+
+# --- Python client (PRAHO's view) --------------------------------------------
+if suite python-stubs bash python/generate_stubs.sh; then
+  if ((built)); then
+    suite python-e2e "$PYTHON" -m unittest discover -s tests/e2e -v
+  else
+    not_run python-e2e "build failed"
+  fi
+else
+  not_run python-e2e "no stubs"
+fi
+
+# --- Helm chart --------------------------------------------------------------
+if [[ -f helm/Chart.yaml ]]; then
+  suite helm-lint helm lint --strict helm/
+  suite helm-template bash -c "helm template dns-v1 helm/ >'$BUILD_DIR/helm-template.yaml'"
+  # kubectl's client-side dry run still asks an API server for the resource
+  # types, so it only runs where a cluster is reachable (never offline CI).
+  if kubectl version --request-timeout=3s >/dev/null 2>&1; then
+    suite kubectl-dry-run kubectl apply --dry-run=client -f "$BUILD_DIR/helm-template.yaml"
+  else
+    skip kubectl-dry-run "no Kubernetes API server reachable"
+  fi
+else
+  skip helm "no helm/Chart.yaml yet"
+fi
+
+summary
