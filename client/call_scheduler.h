@@ -11,14 +11,11 @@
 #define DNS_CLIENT_CALL_SCHEDULER_H_
 
 #include <cstddef>
-#include <deque>
+#include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "client/executor.h"
 
 namespace dns {
@@ -31,7 +28,9 @@ class CallScheduler {
   // then run on the submitting thread.
   using Job = absl::AnyInvocable<void(absl::Status) &&>;
 
+  // `executor` must outlive every job submitted here.
   CallScheduler(Executor& executor, int max_in_flight, size_t max_queued);
+  ~CallScheduler();
 
   CallScheduler(const CallScheduler&) = delete;
   CallScheduler& operator=(const CallScheduler&) = delete;
@@ -44,21 +43,11 @@ class CallScheduler {
   size_t queued();
 
  private:
-  struct Pending {
-    std::string zone_key;
-    Job job;
-  };
+  // Shared with the tasks on the executor, which do their bookkeeping after
+  // the job has reported: the scheduler may be destroyed by then.
+  class Core;
 
-  void Pump();
-  void Release(const std::string& zone_key);
-
-  Executor& executor_;
-  const int max_in_flight_;
-  const size_t max_queued_;
-  absl::Mutex mu_;
-  std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
-  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::flat_hash_set<std::string> busy_zones_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace dns

@@ -321,24 +321,30 @@ absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const Reque
   if (patch.paths.empty()) {
     return InvalidField("update_mask", "name at least one field to update");
   }
-  Zone zone = patch.zone;
+  // Only the masked fields are read (and validated); the rest of
+  // patch.zone is ignored, as AIP-134 says.
+  const Zone& in = patch.zone;
+  Zone zone;
+  zone.name = *name;
   ZoneUpdate update;
   bool nameservers = false;
   for (const std::string& path : patch.paths) {
     if (path == "kind") {
-      update.kind = zone.kind;
+      update.kind = in.kind;
     } else if (path == "account") {
-      update.account = zone.account;
+      update.account = zone.account = in.account;
     } else if (path == "customer_id") {
-      update.customer_id = zone.customer_id;
+      update.customer_id = zone.customer_id = in.customer_id;
     } else if (path == "hosting_service_id") {
-      update.hosting_service_id = zone.hosting_service_id;
+      update.hosting_service_id = zone.hosting_service_id = in.hosting_service_id;
     } else if (path == "labels") {
-      update.labels = zone.labels;
+      update.labels = zone.labels = in.labels;
     } else if (path == "masters") {
+      zone.masters = in.masters;
       update.masters = zone.masters;
     } else if (path == "nameservers") {
       nameservers = true;
+      zone.nameservers = in.nameservers;
     } else {
       return InvalidField("update_mask",
                           absl::StrCat("'", path,
@@ -349,22 +355,25 @@ absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const Reque
   if (nameservers && zone.nameservers.empty()) {
     return InvalidField("zone.nameservers", "a zone needs at least one nameserver");
   }
-  // Kind SLAVE without masters is checked against the stored masters below.
-  ZoneKind kind = zone.kind;
-  if (update.kind && !update.masters) zone.kind = ZoneKind::kNative;
+  // zone.kind stays NATIVE here: SLAVE needs masters, checked against the
+  // stored ones below when the mask leaves masters alone.
   std::vector<FieldViolation> violations = NormalizeAttributes(zone, "zone", nameservers);
-  zone.kind = kind;
   if (!violations.empty()) return InvalidFields(violations);
-  if (update.masters) update.masters = zone.masters;
   if (nameservers) update.nameservers = zone.nameservers;
-  if (update.kind && *update.kind == ZoneKind::kSlave && !update.masters) {
-    absl::StatusOr<Zone> current = store_.GetZone(*name);
-    if (!current.ok()) return current.status();
-    if (current->masters.empty()) {
+  if (update.kind && *update.kind == ZoneKind::kSlave) {
+    std::vector<std::string> masters;
+    if (update.masters) {
+      masters = *update.masters;
+    } else {
+      absl::StatusOr<Zone> current = store_.GetZone(*name);
+      if (!current.ok()) return current.status();
+      masters = current->masters;
+    }
+    if (masters.empty()) {
       return InvalidField("zone.masters", "a ZONE_KIND_SLAVE zone needs masters");
     }
   }
-  return store_.UpdateZone(*name, update, Expectations{std::nullopt, zone.etag}, key);
+  return store_.UpdateZone(*name, update, Expectations{std::nullopt, in.etag}, key);
 }
 
 absl::Status ZoneManager::DeleteZone(const std::string& name, const std::string& etag,

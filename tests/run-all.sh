@@ -83,13 +83,13 @@ fi
 
 # --- the contract ------------------------------------------------------------
 suite buf-lint bash -c "cd proto && buf lint"
-# buf breaking: enable once the contract is released. The lead tags the
-# released contract (e.g. `git tag contract-v1`); from then on every change
-# must be compatible with the previous main's proto/:
-#   if git rev-parse -q --verify contract-v1 >/dev/null; then
-#     suite buf-breaking bash -c \
-#       "cd proto && buf breaking --against '$ROOT/.git#ref=main~1,subdir=proto'"
-#   fi
+# Every change to the released contract must be compatible with the previous
+# main's proto/ (FILE rules, proto/buf.yaml).
+if git rev-parse -q --verify 'HEAD~1' >/dev/null && git cat-file -e 'HEAD~1:proto/buf.yaml' 2>/dev/null; then
+  suite buf-breaking bash -c "cd proto && buf breaking --against '$ROOT/.git#ref=HEAD~1,subdir=proto'"
+else
+  skip buf-breaking "no previous commit with proto/buf.yaml"
+fi
 
 # --- Python client (PRAHO's view) --------------------------------------------
 if suite python-stubs bash python/generate_stubs.sh; then

@@ -65,8 +65,15 @@ TEST(ExecutorTest, FullQueueIsResourceExhausted) {
 TEST(ExecutorTest, ScheduleBlockingWaitsForRoom) {
   Executor executor(Executor::Options{.threads = 1, .max_queued = 1});
   absl::Notification release;
+  absl::Notification started;
   std::atomic<int> ran{0};
-  ASSERT_TRUE(executor.Schedule([&] { release.WaitForNotification(); }).ok());
+  ASSERT_TRUE(executor
+                  .Schedule([&] {
+                    started.Notify();
+                    release.WaitForNotification();
+                  })
+                  .ok());
+  started.WaitForNotification();
   ASSERT_TRUE(executor.Schedule([&] { ++ran; }).ok());
   std::thread releaser([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <thread>
@@ -44,6 +45,69 @@ class TestPeer {
  private:
   httplib::Server server_;
   int port_ = -1;
+  std::thread thread_;
+};
+
+// Accepts one connection on loopback, keeps the raw request bytes and sends
+// a canned response. For checking exactly what goes on the wire (httplib's
+// server drops headers with empty values, e.g. "Expect:").
+class RawPeer {
+ public:
+  explicit RawPeer(std::string response) : response_(std::move(response)) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(listen_fd_, 1);
+    socklen_t len = sizeof(addr);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~RawPeer() {
+    if (thread_.joinable()) {
+      shutdown(listen_fd_, SHUT_RDWR);
+      thread_.join();
+    }
+    close(listen_fd_);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Waits for the exchange to finish.
+  const std::string& request() {
+    if (thread_.joinable()) thread_.join();
+    return request_;
+  }
+
+ private:
+  void Serve() {
+    int fd = accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) return;
+    char buf[4096];
+    size_t body_needed = std::string::npos;
+    for (;;) {
+      ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      request_.append(buf, static_cast<size_t>(n));
+      size_t end = request_.find("\r\n\r\n");
+      if (end == std::string::npos) continue;
+      if (body_needed == std::string::npos) {
+        size_t cl = request_.find("Content-Length: ");
+        body_needed = cl == std::string::npos || cl > end
+                          ? 0
+                          : std::strtoul(request_.c_str() + cl + 16, nullptr, 10);
+      }
+      if (request_.size() >= end + 4 + body_needed) break;
+    }
+    send(fd, response_.data(), response_.size(), MSG_NOSIGNAL);
+    close(fd);
+  }
+
+  std::string response_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::string request_;
   std::thread thread_;
 };
 

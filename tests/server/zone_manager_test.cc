@@ -1,0 +1,204 @@
+// ZoneManager's own logic (SOA/NS construction, import, validation before
+// storage) over a recording fake of ZoneStore.
+#include "server/zone_manager.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/status_details.h"
+
+namespace dns {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Records what reaches storage; answers with what it was given.
+class RecordingZoneStore : public ZoneStore {
+ public:
+  absl::Status Ping(absl::Time) override { return absl::OkStatus(); }
+  absl::StatusOr<Zone> CreateZone(const NewZone& zone, const RequestKey&) override {
+    created.push_back(zone);
+    return zone.zone;
+  }
+  absl::StatusOr<Zone> GetZone(const std::string& name) override {
+    if (name != existing.name) return absl::NotFoundError(name);
+    return existing;
+  }
+  absl::StatusOr<Page<Zone>> ListZones(const ZoneFilter& filter, const std::string& after,
+                                       int limit) override {
+    last_filter = filter;
+    last_after = after;
+    Page<Zone> page;
+    for (int i = 0; i < limit; ++i) page.items.push_back(Zone{.name = "z" + std::to_string(i) + "."});
+    page.more = true;
+    return page;
+  }
+  absl::StatusOr<Zone> UpdateZone(const std::string&, const ZoneUpdate& update,
+                                  const Expectations&, const RequestKey&) override {
+    updates.push_back(update);
+    return existing;
+  }
+  absl::Status DeleteZone(const std::string&, const Expectations&, const RequestKey&) override {
+    return absl::NotFoundError("gone");
+  }
+  absl::StatusOr<std::vector<RRset>> GetZoneRRsets(const std::string&) override { return rrsets; }
+  absl::StatusOr<Page<RRset>> ListRRsets(const std::string&, const RRsetFilter&,
+                                         const std::string&, const std::string&, int) override {
+    return Page<RRset>{};
+  }
+  absl::StatusOr<RRset> GetRRset(const std::string&, const std::string&,
+                                 const std::string&) override {
+    return absl::NotFoundError("none");
+  }
+  absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
+                                            const std::vector<RRsetChange>& changes,
+                                            const Expectations&, const RequestKey&) override {
+    changed.push_back(changes);
+    return ChangeResult{7, "v7"};
+  }
+
+  Zone existing;
+  std::vector<RRset> rrsets;
+  std::vector<NewZone> created;
+  std::vector<ZoneUpdate> updates;
+  std::vector<std::vector<RRsetChange>> changed;
+  ZoneFilter last_filter;
+  std::string last_after;
+};
+
+ZoneDefaults Defaults() {
+  ZoneDefaults d;
+  d.nameservers = {"ns1.example.net.", "ns2.example.net."};
+  d.hostmaster = "dns-admin@example.net";
+  return d;
+}
+
+TEST(ZoneManagerTest, CreateZoneBuildsSoaAndNs) {
+  RecordingZoneStore store;
+  ZoneManager manager(store, Defaults());
+  Zone zone;
+  zone.name = "Shop.Example.COM";
+  ASSERT_TRUE(manager.CreateZone(zone, {}).ok());
+  ASSERT_EQ(store.created.size(), 1u);
+  const NewZone& nz = store.created[0];
+  EXPECT_EQ(nz.zone.name, "shop.example.com.");
+  ASSERT_EQ(nz.rrsets.size(), 2u);
+  EXPECT_EQ(nz.rrsets[0].type, "SOA");
+  EXPECT_EQ(nz.rrsets[0].records[0].content,
+            absl::StrCat("ns1.example.net. dns-admin.example.net. ", nz.zone.serial,
+                         " 10800 3600 604800 3600"));
+  EXPECT_EQ(nz.rrsets[1].type, "NS");
+  EXPECT_EQ(nz.rrsets[1].records.size(), 2u);
+}
+
+TEST(ZoneManagerTest, InvalidInputNeverReachesStorage) {
+  RecordingZoneStore store;
+  ZoneManager manager(store, Defaults());
+  Zone zone;
+  zone.name = "ok.example";
+  zone.account = std::string(300, 'a');
+  zone.labels["Bad Key"] = "x";
+  absl::StatusOr<Zone> result = manager.CreateZone(zone, {});
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> fields;
+  for (const auto& v : ViolationsOf(result.status())) fields.push_back(v.field);
+  EXPECT_THAT(fields, ElementsAre("zone.account", "zone.labels[Bad Key]"));
+  EXPECT_TRUE(store.created.empty());
+
+  std::vector<RRsetChange> changes = {{ChangeType::kReplace, {"www", "A", 300, {{"1.2.3", false}}}}};
+  EXPECT_EQ(manager.ChangeRRsets("ok.example", changes, {}, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(store.changed.empty());
+}
+
+TEST(ZoneManagerTest, ChangesReachStorageCanonical) {
+  RecordingZoneStore store;
+  ZoneManager manager(store, Defaults());
+  std::vector<RRsetChange> changes = {
+      {ChangeType::kReplace, {"WWW", "a", 0, {{"192.0.2.1", false}}}},
+      {ChangeType::kReplace, {"@", "mx", 300, {{"10 Mail.Example.org", false}}}}};
+  ASSERT_TRUE(manager.ChangeRRsets("example.org", changes, {}, {}).ok());
+  ASSERT_EQ(store.changed.size(), 1u);
+  EXPECT_EQ(store.changed[0][0].rrset.name, "www.example.org.");
+  EXPECT_EQ(store.changed[0][0].rrset.type, "A");
+  EXPECT_EQ(store.changed[0][0].rrset.ttl, 3600u);  // 0 means the default
+  EXPECT_EQ(store.changed[0][1].rrset.records[0].content, "10 mail.example.org.");
+}
+
+TEST(ZoneManagerTest, ImportKeepsAFileSerialAheadOfTheDate) {
+  RecordingZoneStore store;
+  ZoneManager manager(store, Defaults());
+  Zone zone;
+  zone.name = "imported.test";
+  ASSERT_TRUE(manager
+                  .ImportZone(zone,
+                              "@ 3600 IN SOA a.ns.test. h.test. 4000000000 1 2 3 4\n"
+                              "@ 3600 IN NS a.ns.test.\nwww 60 IN A 192.0.2.1\n",
+                              {})
+                  .ok());
+  ASSERT_EQ(store.created.size(), 1u);
+  EXPECT_EQ(store.created[0].zone.serial, 4000000000u);
+  EXPECT_THAT(store.created[0].zone.nameservers, ElementsAre("a.ns.test."));
+  EXPECT_EQ(store.created[0].rrsets[0].type, "SOA");
+  EXPECT_THAT(store.created[0].rrsets[0].records[0].content, HasSubstr(" 4000000000 "));
+
+  // An old serial gives way to the date scheme; no SOA means a default one.
+  zone.name = "old.test";
+  ASSERT_TRUE(manager.ImportZone(zone, "@ IN SOA a.ns.test. h.test. 5 1 2 3 4\n", {}).ok());
+  EXPECT_GT(store.created[1].zone.serial, 2000000000u);
+  zone.name = "nosoa.test";
+  ASSERT_TRUE(manager.ImportZone(zone, "www 60 IN A 192.0.2.1\n", {}).ok());
+  EXPECT_EQ(store.created[2].rrsets[0].type, "SOA");
+  EXPECT_THAT(store.created[2].zone.nameservers, ElementsAre("ns1.example.net.", "ns2.example.net."));
+}
+
+TEST(ZoneManagerTest, ListZonesPassesKeysetPositionThroughTheToken) {
+  RecordingZoneStore store;
+  ZoneManager manager(store, Defaults());
+  ListZonesQuery query;
+  query.filter.name_prefix = "SHOP";
+  query.page_size = 5000;  // coerced to the maximum
+  auto first = manager.ListZones(query);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->items.size(), 1000u);
+  EXPECT_EQ(store.last_filter.name_prefix, "shop");
+  ASSERT_FALSE(first->next_page_token.empty());
+  query.page_token = first->next_page_token;
+  ASSERT_TRUE(manager.ListZones(query).ok());
+  EXPECT_EQ(store.last_after, "z999.");
+  query.filter.account = "other";
+  EXPECT_EQ(manager.ListZones(query).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ZoneManagerTest, UpdateZoneChecksTheMask) {
+  RecordingZoneStore store;
+  store.existing.name = "u.test.";
+  ZoneManager manager(store, Defaults());
+  ZonePatch patch;
+  patch.zone.name = "u.test";
+  EXPECT_EQ(manager.UpdateZone(patch, {}).status().code(), absl::StatusCode::kInvalidArgument);
+  patch.paths = {"serial"};
+  EXPECT_EQ(manager.UpdateZone(patch, {}).status().code(), absl::StatusCode::kInvalidArgument);
+  patch.paths = {"kind"};
+  patch.zone.kind = ZoneKind::kSlave;  // stored zone has no masters
+  EXPECT_EQ(manager.UpdateZone(patch, {}).status().code(), absl::StatusCode::kInvalidArgument);
+  patch.paths = {"account", "nameservers"};
+  patch.zone.account = "acme";
+  patch.zone.nameservers = {"NS.Other.test"};
+  ASSERT_TRUE(manager.UpdateZone(patch, {}).ok());
+  ASSERT_EQ(store.updates.size(), 1u);
+  EXPECT_EQ(*store.updates[0].account, "acme");
+  EXPECT_THAT(*store.updates[0].nameservers, ElementsAre("ns.other.test."));
+  EXPECT_FALSE(store.updates[0].kind.has_value());
+}
+
+TEST(ZoneManagerTest, HostmasterForms) {
+  EXPECT_EQ(*CanonicalHostmaster("", "z.test."), "hostmaster.z.test.");
+  EXPECT_EQ(*CanonicalHostmaster("admin@Example.net", "z."), "admin.example.net.");
+  EXPECT_EQ(*CanonicalHostmaster("first.last@example.net", "z."), "first\\.last.example.net.");
+  EXPECT_EQ(*CanonicalHostmaster("admin.example.net", "z."), "admin.example.net.");
+  EXPECT_FALSE(CanonicalHostmaster("a b@example.net", "z.").ok());
+}
+
+}  // namespace
+}  // namespace dns
