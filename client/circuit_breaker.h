@@ -6,10 +6,10 @@
 #define DNS_CLIENT_CIRCUIT_BREAKER_H_
 
 #include <memory>
-#include "absl/strings/string_view.h"
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/clock.h"

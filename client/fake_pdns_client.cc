@@ -346,6 +346,21 @@ std::future<absl::Status> FakePdnsClient::AsyncNotifyZone(
       });
 }
 
+std::future<absl::Status> FakePdnsClient::AsyncUpdateZoneAttributes(
+    const CallContext& ctx, const std::string& zone, const ZoneAttributes& attrs) {
+  return Dispatch<absl::Status, State>(
+      state_, {"UpdateZoneAttributes", Absolute(zone), ctx.request_id, {}, std::nullopt},
+      [zone, attrs](State& s) -> absl::Status {
+        absl::MutexLock lock(&s.mu);
+        auto it = s.zones.find(Key(zone));
+        if (it == s.zones.end()) return s.NotFound(zone);
+        it->second.kind = attrs.kind;
+        it->second.masters = attrs.masters;
+        it->second.soa_edit_api = attrs.soa_edit_api;
+        return absl::OkStatus();
+      });
+}
+
 std::future<absl::Status> FakePdnsClient::AsyncRectifyZone(
     const CallContext& ctx, const std::string& zone) {
   return Dispatch<absl::Status, State>(

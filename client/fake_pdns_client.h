@@ -75,6 +75,9 @@ class FakePdnsClient final : public PdnsClient {
       const CallContext& ctx, const std::string& zone) override;
   std::future<absl::Status> AsyncNotifyZone(const CallContext& ctx,
                                             const std::string& zone) override;
+  std::future<absl::Status> AsyncUpdateZoneAttributes(const CallContext& ctx,
+                                                      const std::string& zone,
+                                                      const ZoneAttributes& attrs) override;
   std::future<absl::Status> AsyncRectifyZone(const CallContext& ctx,
                                              const std::string& zone) override;
   std::future<absl::StatusOr<std::string>> AsyncExportZone(

@@ -307,6 +307,17 @@ class HttpPdnsClient final
     });
   }
 
+  std::future<absl::Status> AsyncUpdateZoneAttributes(const CallContext& ctx,
+                                                      const std::string& zone,
+                                                      const ZoneAttributes& attrs) override {
+    // A write to the zone: ordered with its PATCHes; repeating it is harmless.
+    return Run<absl::Status>(ctx, ZoneKey(zone),
+                             [this, zone, body = EncodeZoneAttributes(attrs)](const CallContext& c) {
+                               HttpRequest req{"PUT", ZonePath(zone), body, true};
+                               return Execute(c, req).status;
+                             });
+  }
+
   std::future<absl::Status> AsyncRectifyZone(const CallContext& ctx,
                                              const std::string& zone) override {
     // Rectify rewrites ordername/auth rows: a write, ordered with PATCHes.

@@ -142,6 +142,10 @@ class PdnsClient {
   // PUT .../zones/{id}/notify
   virtual std::future<absl::Status> AsyncNotifyZone(const CallContext& ctx,
                                                     const std::string& zone) = 0;
+  // PUT .../zones/{id} with kind, masters and soa_edit_api.
+  virtual std::future<absl::Status> AsyncUpdateZoneAttributes(const CallContext& ctx,
+                                                              const std::string& zone,
+                                                              const ZoneAttributes& attrs) = 0;
   // PUT .../zones/{id}/rectify
   virtual std::future<absl::Status> AsyncRectifyZone(
       const CallContext& ctx, const std::string& zone) = 0;
@@ -184,6 +188,10 @@ class PdnsClient {
   }
   absl::Status RectifyZone(const CallContext& ctx, const std::string& zone) {
     return AsyncRectifyZone(ctx, zone).get();
+  }
+  absl::Status UpdateZoneAttributes(const CallContext& ctx, const std::string& zone,
+                                    const ZoneAttributes& attrs) {
+    return AsyncUpdateZoneAttributes(ctx, zone, attrs).get();
   }
   absl::StatusOr<std::string> ExportZone(const CallContext& ctx,
                                          const std::string& zone) {

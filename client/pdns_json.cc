@@ -181,6 +181,15 @@ std::string EncodeCreateZone(const CreateZoneRequest& request) {
   return body.dump();
 }
 
+std::string EncodeZoneAttributes(const ZoneAttributes& attrs) {
+  Json body = {
+      {"kind", std::string(ZoneKindName(attrs.kind))},
+      {"masters", attrs.masters},
+      {"soa_edit_api", attrs.soa_edit_api},
+  };
+  return body.dump();
+}
+
 std::string EncodePatchRRsets(const std::vector<RRsetChange>& changes) {
   Json rrsets = Json::array();
   for (const RRsetChange& c : changes) {

@@ -6,10 +6,10 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "client/pdns_types.h"
 #include "storage/model.h"
 
@@ -34,6 +34,7 @@ ZoneKind ParseZoneKind(absl::string_view name);
 std::string EncodeCreateZone(const CreateZoneRequest& request);
 // One body for all changes: DELETEs first, then REPLACEs, each group in the
 // caller's order, so that a batch deleting and re-adding a name applies.
+std::string EncodeZoneAttributes(const ZoneAttributes& attrs);
 std::string EncodePatchRRsets(const std::vector<RRsetChange>& changes);
 
 absl::StatusOr<ServerInfo> ParseServerInfo(absl::string_view body);

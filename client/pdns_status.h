@@ -2,9 +2,8 @@
 #ifndef DNS_CLIENT_PDNS_STATUS_H_
 #define DNS_CLIENT_PDNS_STATUS_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace dns::pdns {
 

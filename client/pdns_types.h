@@ -17,8 +17,9 @@ namespace dns::pdns {
 struct CallContext {
   // Sent as X-Request-Id and written to every log line; empty: not sent.
   std::string request_id;
-  // Usually the gRPC deadline. Retries and queueing stop at it; a call not
-  // started by then fails with DEADLINE_EXCEEDED.
+  // Usually the gRPC deadline, on the client's clock (ClientOptions::clock,
+  // the real one in production). Attempts are cut to it and no retry starts
+  // past it; a call not started by then fails with DEADLINE_EXCEEDED.
   absl::Time deadline = absl::InfiniteFuture();
 };
 
@@ -64,6 +65,14 @@ struct CreateZoneRequest {
   // Off: rectify is costly on big zones and only matters for DNSSEC.
   bool api_rectify = false;
   std::vector<RRset> rrsets;
+};
+
+// The zone-level settings PUT .../zones/{id} changes.
+struct ZoneAttributes {
+  ZoneKind kind = ZoneKind::kNative;
+  std::vector<std::string> masters;
+  // Empty: PowerDNS keeps the SOA serial it is given.
+  std::string soa_edit_api;
 };
 
 }  // namespace dns::pdns

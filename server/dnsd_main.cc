@@ -14,13 +14,22 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "client/dns_prober.h"
+#include "client/pdns_client_pool.h"
 #include "server/health_reporter.h"
+#include "server/propagator.h"
+#include "server/server_manager.h"
+#include "server/server_service.h"
 #include "server/logging.h"
 #include "server/record_service.h"
 #include "server/zone_manager.h"
 #include "server/zone_service.h"
 #include "storage/migrations.h"
+#include "storage/pg_propagation_store.h"
+#include "storage/pg_server_store.h"
 #include "storage/pg_zone_store.h"
+#include "storage/secret_box.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port.");
 ABSL_FLAG(std::string, database_url, "",
@@ -48,6 +57,25 @@ ABSL_FLAG(uint32_t, max_records_per_rrset, 400, "Most records one RRset may hold
 ABSL_FLAG(uint32_t, max_changes_per_batch, 1000, "Most RRset changes in one ChangeRRsets.");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(2),
           "How often the database is checked for grpc.health.v1.");
+ABSL_FLAG(std::string, secret_key, "",
+          "Base64 of 32 random bytes (openssl rand -base64 32) sealing the PowerDNS API keys in "
+          "the database with AES-256-GCM. Empty: keys are stored in plain text (warned at "
+          "start). Give it through the environment, not the command line.");
+ABSL_FLAG(absl::Duration, server_check_timeout, absl::Seconds(3),
+          "How long RegisterServer waits for a candidate server's API to answer.");
+ABSL_FLAG(int, propagation_workers, 32, "Pushes to PowerDNS servers in flight at once.");
+ABSL_FLAG(absl::Duration, propagation_lease, absl::Seconds(60),
+          "How long one push holds its (zone, server); a crashed dnsd's work resumes after it.");
+ABSL_FLAG(absl::Duration, propagation_max_backoff, absl::Seconds(30),
+          "Longest wait between retries of a failing push.");
+ABSL_FLAG(int, pdns_max_in_flight, 8,
+          "PowerDNS API calls in flight per server (each costs it a database connection).");
+ABSL_FLAG(absl::Duration, pdns_timeout, absl::Seconds(10), "PowerDNS API read timeout.");
+ABSL_FLAG(double, pdns_rate_limit_qps, 0, "PowerDNS API calls per second per server; 0: unlimited.");
+ABSL_FLAG(int, pdns_breaker_failures, 5,
+          "Consecutive failures that open a server's circuit breaker; 0 disables it.");
+ABSL_FLAG(absl::Duration, pdns_breaker_open, absl::Seconds(30),
+          "How long an open circuit waits before a half-open probe.");
 
 namespace dns {
 namespace {
@@ -57,7 +85,10 @@ constexpr const char* kFlagNames[] = {
     "db_statement_timeout", "migrate_on_start", "log_level",   "log_format",
     "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
     "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
-    "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "health_interval"};
+    "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "health_interval",
+    "secret_key",    "server_check_timeout", "propagation_workers", "propagation_lease",
+    "propagation_max_backoff", "pdns_max_in_flight", "pdns_timeout", "pdns_rate_limit_qps",
+    "pdns_breaker_failures", "pdns_breaker_open"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
@@ -81,7 +112,8 @@ bool ApplyEnvironment() {
 
 std::string Usage() {
   std::string text =
-      "dnsd: the dns.v1 gRPC service (ZoneService, RecordService, health, reflection).\n\n"
+      "dnsd: the dns.v1 gRPC service (ZoneService, RecordService, ServerService, health,\n"
+      "reflection), driving a fleet of PowerDNS servers.\n\n"
       "Usage: dnsd [serve] [--flag=value ...]   run the server (default)\n"
       "       dnsd migrate [--database_url=...] apply schema migrations and exit\n\n"
       "Every flag can also be set from the environment; the command line wins:\n";
@@ -139,10 +171,53 @@ int RunServer() {
   pool_options.acquire_timeout = absl::GetFlag(FLAGS_db_acquire_timeout);
   pool_options.on_connect = &PgZoneStore::PrepareConnection;
   auto pool = std::make_shared<ConnectionPool>(pool_options);
+
+  absl::StatusOr<SecretBox> secret_box = SecretBox::FromBase64Key(absl::GetFlag(FLAGS_secret_key));
+  absl::SetFlag(&FLAGS_secret_key, "");  // the box holds it now
+  if (!secret_box.ok()) {
+    Log(spdlog::level::critical, "unusable secret key",
+        {{"error", std::string(secret_box.status().message())}});
+    return 1;
+  }
+  if (!secret_box->encrypting()) {
+    Log(spdlog::level::warn,
+        "no secret key configured: PowerDNS API keys are stored in plain text in the database; "
+        "set DNSD_SECRET_KEY (openssl rand -base64 32)",
+        {});
+  }
+
   PgZoneStore store(pool);
-  ZoneManager manager(store, DefaultsFromFlags());
+  PgServerStore server_store(pool, *secret_box);
+  PgPropagationStore propagation_store(pool);
+
+  pdns::ClientOptions client_options;
+  client_options.max_in_flight = absl::GetFlag(FLAGS_pdns_max_in_flight);
+  client_options.read_timeout = absl::GetFlag(FLAGS_pdns_timeout);
+  client_options.write_timeout = absl::GetFlag(FLAGS_pdns_timeout);
+  client_options.rate_limit_qps = absl::GetFlag(FLAGS_pdns_rate_limit_qps);
+  client_options.rate_limit_burst = std::max(1.0, absl::GetFlag(FLAGS_pdns_rate_limit_qps));
+  client_options.circuit_breaker.failure_threshold = absl::GetFlag(FLAGS_pdns_breaker_failures);
+  client_options.circuit_breaker.open_duration = absl::GetFlag(FLAGS_pdns_breaker_open);
+  pdns::PdnsClientPool::Options client_pool_options;
+  client_pool_options.client_defaults = client_options;
+  pdns::PdnsClientPool clients(client_pool_options);
+  CaresDnsProber prober;
+  PropagatorOptions propagator_options;
+  propagator_options.workers = absl::GetFlag(FLAGS_propagation_workers);
+  propagator_options.lease = absl::GetFlag(FLAGS_propagation_lease);
+  propagator_options.max_backoff = absl::GetFlag(FLAGS_propagation_max_backoff);
+  propagator_options.client_options = client_options;
+  Propagator propagator(propagation_store, store, server_store, clients, prober,
+                        propagator_options);
+
+  ZoneManager manager(store, DefaultsFromFlags(), &propagator);
   ZoneServiceImpl zone_service(manager);
   RecordServiceImpl record_service(manager);
+  ServerCheckOptions server_check;
+  server_check.timeout = absl::GetFlag(FLAGS_server_check_timeout);
+  ServerManager server_manager(server_store, [&propagator] { propagator.ServersChanged(); },
+                               server_check);
+  ServerServiceImpl server_service(server_manager);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -151,17 +226,26 @@ int RunServer() {
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&zone_service);
   builder.RegisterService(&record_service);
+  builder.RegisterService(&server_service);
+  // A steady pool of handler threads: growing and shrinking it per burst
+  // costs more than the calls themselves.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 8);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     Log(spdlog::level::critical, "cannot listen", {{"listen", absl::GetFlag(FLAGS_listen)}});
     return 1;
   }
   auto* health = server->GetHealthCheckService();
+  // Not ready until the first database check says so.
+  health->SetServingStatus(false);
   HealthReporter reporter(store, absl::GetFlag(FLAGS_health_interval), [health](bool serving) {
-    for (const char* service : {"", "dns.v1.ZoneService", "dns.v1.RecordService"}) {
+    for (const char* service :
+         {"", "dns.v1.ZoneService", "dns.v1.RecordService", "dns.v1.ServerService"}) {
       health->SetServingStatus(service, serving);
     }
   });
+  propagator.Start();
   Log(spdlog::level::info, "dnsd serving", {{"listen", absl::GetFlag(FLAGS_listen)},
                                              {"port", std::to_string(port)}});
 
@@ -175,6 +259,7 @@ int RunServer() {
   Log(spdlog::level::info, "shutting down", {{"signal", std::to_string(received)}});
   health->Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  propagator.Stop();
   return 0;
 }
 
@@ -182,6 +267,9 @@ int RunServer() {
 }  // namespace dns
 
 int main(int argc, char** argv) {
+  // Debian's abseil is built with deadlock detection on: bookkeeping on
+  // every Mutex operation (gRPC's included) for a check we do not need.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Block the shutdown signals before any thread starts so sigwait gets them.
   sigset_t signals;
   sigemptyset(&signals);

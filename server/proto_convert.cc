@@ -73,6 +73,46 @@ void ZoneToProto(const Zone& zone, v1::Zone* proto) {
   proto->set_etag(zone.etag);
   *proto->mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(zone.create_time));
   *proto->mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(zone.update_time));
+  for (const auto& p : zone.propagation) PropagationToProto(p, proto->add_propagation());
+}
+
+void PropagationToProto(const ServerPropagation& p, v1::ServerPropagation* proto) {
+  proto->set_server(p.server);
+  switch (p.state) {
+    case PropagationState::kPending:
+      proto->set_state(v1::PROPAGATION_STATE_PENDING);
+      break;
+    case PropagationState::kInSync:
+      proto->set_state(v1::PROPAGATION_STATE_IN_SYNC);
+      break;
+    case PropagationState::kError:
+      proto->set_state(v1::PROPAGATION_STATE_ERROR);
+      break;
+    case PropagationState::kSkipped:
+      proto->set_state(v1::PROPAGATION_STATE_SKIPPED);
+      break;
+  }
+  proto->set_desired_serial(p.desired_serial);
+  proto->set_applied_serial(p.applied_serial);
+  proto->set_last_error(p.last_error);
+  proto->set_attempts(p.attempts);
+  *proto->mutable_update_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(p.update_time));
+}
+
+absl::StatusOr<WriteOptions> WriteOptionsOf(const std::string& request_id,
+                                            const google::protobuf::Duration& wait,
+                                            std::chrono::system_clock::time_point deadline,
+                                            const std::string& field) {
+  if (wait.seconds() < 0 || wait.nanos() < 0 || wait.nanos() >= 1000000000) {
+    return InvalidField(field, "must be a non-negative duration");
+  }
+  if (wait.seconds() > 3600) return InvalidField(field, "must be at most one hour");
+  WriteOptions w;
+  w.request_id = request_id;
+  w.wait = absl::Seconds(wait.seconds()) + absl::Nanoseconds(wait.nanos());
+  w.deadline = absl::FromChrono(deadline);
+  return w;
 }
 
 RRset RRsetFromProto(const v1::RRset& proto) {
@@ -139,6 +179,76 @@ absl::StatusOr<RequestKey> RequestKeyOf(const google::protobuf::Message& request
   }
   return RequestKey{request_id,
                     absl::StrFormat("%s:%016x", request.GetDescriptor()->name(), Fnv1a(bytes))};
+}
+
+}  // namespace dns
+
+namespace dns {
+
+std::optional<ServerMode> ServerModeFromProto(int mode) {
+  switch (mode) {
+    case v1::SERVER_MODE_SHARED_DB:
+      return ServerMode::kSharedDb;
+    case v1::SERVER_MODE_API:
+      return ServerMode::kApi;
+    default:
+      return std::nullopt;
+  }
+}
+
+Server ServerFromProto(const v1::Server& proto) {
+  Server server;
+  server.name = proto.name();
+  server.api_url = proto.api_url();
+  server.api_key = proto.api_key();
+  server.dns_address = proto.dns_address();
+  server.location = proto.location();
+  server.capacity_qps = proto.capacity_qps();
+  if (auto mode = ServerModeFromProto(proto.mode())) server.mode = *mode;
+  server.maintenance = proto.maintenance();
+  server.etag = proto.etag();
+  return server;
+}
+
+void ServerToProto(const Server& server, v1::Server* proto) {
+  using google::protobuf::util::TimeUtil;
+  proto->set_name(server.name);
+  proto->set_api_url(server.api_url);
+  // api_key: input only, never set here.
+  proto->set_dns_address(server.dns_address);
+  proto->set_location(server.location);
+  proto->set_capacity_qps(server.capacity_qps);
+  proto->set_mode(server.mode == ServerMode::kSharedDb ? v1::SERVER_MODE_SHARED_DB
+                                                       : v1::SERVER_MODE_API);
+  switch (server.status) {
+    case ServerStatus::kHealthy:
+      proto->set_status(v1::SERVER_STATUS_HEALTHY);
+      break;
+    case ServerStatus::kDegraded:
+      proto->set_status(v1::SERVER_STATUS_DEGRADED);
+      break;
+    case ServerStatus::kUnavailable:
+      proto->set_status(v1::SERVER_STATUS_UNAVAILABLE);
+      break;
+    case ServerStatus::kMaintenance:
+      proto->set_status(v1::SERVER_STATUS_MAINTENANCE);
+      break;
+    case ServerStatus::kUnspecified:
+      proto->set_status(v1::SERVER_STATUS_UNSPECIFIED);
+      break;
+  }
+  proto->set_version(server.version);
+  if (server.last_check_time != absl::InfinitePast()) {
+    *proto->mutable_last_check_time() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(server.last_check_time));
+  }
+  proto->set_maintenance(server.maintenance);
+  proto->set_etag(server.etag);
+  *proto->mutable_create_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(server.create_time));
+  *proto->mutable_update_time() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(server.update_time));
+  proto->set_last_error(server.last_error);
 }
 
 }  // namespace dns

@@ -7,16 +7,21 @@
 
 #include "dns/v1/record_service.pb.h"
 #include "dns/v1/resources.pb.h"
+#include "dns/v1/server_service.pb.h"
+#include <optional>
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "storage/model.h"
 #include "storage/status_details.h"
+#include "google/protobuf/duration.pb.h"
+#include "server/zone_manager.h"
 #include "storage/zone_store.h"
 
 namespace dns {
 
 Zone ZoneFromProto(const v1::Zone& proto);
 void ZoneToProto(const Zone& zone, v1::Zone* proto);
+void PropagationToProto(const ServerPropagation& p, v1::ServerPropagation* proto);
 RRset RRsetFromProto(const v1::RRset& proto);
 void RRsetToProto(const RRset& rrset, v1::RRset* proto);
 
@@ -25,10 +30,28 @@ std::vector<RRsetChange> ChangesFromProto(
     const google::protobuf::RepeatedPtrField<v1::RRsetChange>& changes,
     std::vector<FieldViolation>& violations);
 
+// How a write waits for propagation: up to `wait` (a negative or invalid
+// duration is INVALID_ARGUMENT on `field`), never past the call's deadline.
+absl::StatusOr<WriteOptions> WriteOptionsOf(const std::string& request_id,
+                                            const google::protobuf::Duration& wait,
+                                            std::chrono::system_clock::time_point deadline,
+                                            const std::string& field = "propagation_timeout");
+
 // The request's request_id and a stable digest of everything else in it, so
 // a reused id with a different payload is told apart from a retry.
 // INVALID_ARGUMENT for an id that is too long or not printable.
 absl::StatusOr<RequestKey> RequestKeyOf(const google::protobuf::Message& request, const std::string& request_id);
+
+}  // namespace dns
+
+namespace dns {
+
+// ServerService. The API key is read on the way in and never written out.
+// ServerFromProto leaves mode at its default: see ServerModeFromProto.
+Server ServerFromProto(const v1::Server& proto);
+void ServerToProto(const Server& server, v1::Server* proto);
+// nullopt for SERVER_MODE_UNSPECIFIED and unknown values.
+std::optional<ServerMode> ServerModeFromProto(int mode);
 
 }  // namespace dns
 

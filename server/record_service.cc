@@ -39,11 +39,15 @@ grpc::Status RecordServiceImpl::ChangeRRsets(grpc::ServerContext* context,
   Expectations expect;
   if (request->has_expected_serial()) expect.serial = request->expected_serial();
   expect.etag = request->etag();
+  absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
+                                                  context->deadline());
+  if (!w.ok()) return call.Finish(w.status());
   absl::StatusOr<ChangeResult> result =
-      manager_.ChangeRRsets(request->zone(), std::move(changes), expect, *key);
+      manager_.ChangeRRsets(request->zone(), std::move(changes), expect, *key, *w);
   if (result.ok()) {
     response->set_serial(result->serial);
     response->set_etag(result->etag);
+    for (const auto& p : result->propagation) PropagationToProto(p, response->add_propagation());
   }
   return call.Finish(result.status());
 }

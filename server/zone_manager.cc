@@ -112,8 +112,20 @@ absl::StatusOr<std::string> CanonicalHostmaster(absl::string_view input, absl::s
   return CanonicalTargetName(text);
 }
 
-ZoneManager::ZoneManager(ZoneStore& store, ZoneDefaults defaults)
-    : store_(store), defaults_(std::move(defaults)) {}
+ZoneManager::ZoneManager(ZoneStore& store, ZoneDefaults defaults,
+                         PropagationControl* propagation)
+    : store_(store), defaults_(std::move(defaults)), propagation_(propagation) {}
+
+std::vector<ServerPropagation> ZoneManager::AfterWrite(const std::string& zone, uint32_t serial,
+                                                       bool deleted, const WriteOptions& w) {
+  if (propagation_ == nullptr) return {};
+  propagation_->Kick(zone, w.request_id);
+  if (w.wait > absl::ZeroDuration()) {
+    return propagation_->Wait(zone, serial, deleted, std::min(absl::Now() + w.wait, w.deadline));
+  }
+  absl::StatusOr<std::vector<ServerPropagation>> state = propagation_->State(zone);
+  return state.ok() ? *std::move(state) : std::vector<ServerPropagation>();
+}
 
 std::vector<FieldViolation> ZoneManager::NormalizeAttributes(Zone& zone,
                                                              const std::string& prefix,
@@ -189,7 +201,8 @@ RRset ZoneManager::MakeNs(const Zone& zone) const {
   return ns;
 }
 
-absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key) {
+absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key,
+                                             const WriteOptions& w) {
   std::vector<FieldViolation> violations;
   absl::StatusOr<std::string> name = CanonicalZoneName(zone.name);
   if (!name.ok()) {
@@ -202,21 +215,60 @@ absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key) {
   if (!violations.empty()) return InvalidFields(violations);
   zone.serial = NextSerial(0, absl::Now());
   NewZone nz{zone, {MakeSoa(zone), MakeNs(zone)}};
-  return store_.CreateZone(nz, key);
+  absl::StatusOr<Zone> created = store_.CreateZone(nz, key);
+  if (created.ok()) created->propagation = AfterWrite(created->name, created->serial, false, w);
+  return created;
 }
 
 absl::StatusOr<Zone> ZoneManager::ImportZone(Zone zone, const std::string& zone_file,
-                                             const RequestKey& key) {
+                                             const RequestKey& key, const WriteOptions& w) {
   absl::StatusOr<std::string> name = CanonicalZoneName(zone.name);
   if (!name.ok()) return InvalidField("zone.name", std::string(name.status().message()));
   zone.name = *name;
   if (zone_file.empty()) return InvalidField("zone_file", "must not be empty");
   ParsedZoneFile parsed = ParseZoneFile(zone_file, zone.name, defaults_.limits.default_ttl);
   if (!parsed.errors.empty()) return InvalidFields(parsed.errors);
+  return ImportRRsets(std::move(zone), std::move(parsed.rrsets), "zone_file", key, w);
+}
 
+absl::StatusOr<Zone> ZoneManager::ImportZoneFromServer(Zone zone, const std::string& server,
+                                                       const RequestKey& key,
+                                                       const WriteOptions& w) {
+  absl::StatusOr<std::string> name = CanonicalZoneName(zone.name);
+  if (!name.ok()) return InvalidField("zone.name", std::string(name.status().message()));
+  zone.name = *name;
+  if (server.empty()) return InvalidField("from_server", "name a registered server");
+  if (propagation_ == nullptr) {
+    return absl::FailedPreconditionError("this service has no PowerDNS fleet configured");
+  }
+  absl::StatusOr<std::vector<RRset>> rrsets =
+      propagation_->FetchZone(server, zone.name, w.request_id);
+  if (!rrsets.ok()) return rrsets.status();
+  // What PowerDNS serves goes through the same checks as any input.
+  std::vector<RRset> canonical;
+  std::vector<FieldViolation> violations;
+  for (RRset& rrset : *rrsets) {
+    for (Record& record : rrset.records) {
+      absl::StatusOr<std::string> content = CanonicalContent(rrset.type, record.content);
+      if (!content.ok()) {
+        violations.push_back({"from_server", absl::StrCat(rrset.name, " ", rrset.type, ": ",
+                                                          content.status().message())});
+      } else {
+        record.content = *content;
+      }
+    }
+    if (!rrset.records.empty()) canonical.push_back(std::move(rrset));
+  }
+  if (!violations.empty()) return InvalidFields(violations);
+  return ImportRRsets(std::move(zone), std::move(canonical), "from_server", key, w);
+}
+
+absl::StatusOr<Zone> ZoneManager::ImportRRsets(Zone zone, std::vector<RRset> rrsets,
+                                               const std::string& source_field,
+                                               const RequestKey& key, const WriteOptions& w) {
   std::optional<RRset> soa;
   std::vector<RRsetChange> changes;
-  for (RRset& rrset : parsed.rrsets) {
+  for (RRset& rrset : rrsets) {
     if (rrset.type == "SOA") {
       soa = rrset;
     } else {
@@ -248,7 +300,7 @@ absl::StatusOr<Zone> ZoneManager::ImportZone(Zone zone, const std::string& zone_
       v.description = absl::StrCat(changes[index].rrset.name, " ", changes[index].rrset.type,
                                    ": ", v.description);
     }
-    v.field = "zone_file";
+    v.field = source_field;
   }
   if (!rule_violations.empty()) return InvalidFields(rule_violations);
 
@@ -271,13 +323,42 @@ absl::StatusOr<Zone> ZoneManager::ImportZone(Zone zone, const std::string& zone_
     nz.rrsets.push_back(MakeSoa(zone));
   }
   for (auto& change : changes) nz.rrsets.push_back(std::move(change.rrset));
-  return store_.CreateZone(nz, key);
+  absl::StatusOr<Zone> created = store_.CreateZone(nz, key);
+  if (created.ok()) created->propagation = AfterWrite(created->name, created->serial, false, w);
+  return created;
 }
 
 absl::StatusOr<Zone> ZoneManager::GetZone(const std::string& name) {
   absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
   if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
-  return store_.GetZone(*canonical);
+  absl::StatusOr<Zone> zone = store_.GetZone(*canonical);
+  if (zone.ok() && propagation_ != nullptr) {
+    absl::StatusOr<std::vector<ServerPropagation>> state = propagation_->State(zone->name);
+    if (!state.ok()) return state.status();
+    zone->propagation = *std::move(state);
+  }
+  return zone;
+}
+
+absl::StatusOr<SyncResult> ZoneManager::SyncZone(const std::string& name,
+                                                 const std::vector<std::string>& servers,
+                                                 const WriteOptions& w) {
+  absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
+  if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  if (propagation_ == nullptr) {
+    return absl::FailedPreconditionError("this service has no PowerDNS fleet configured");
+  }
+  absl::StatusOr<uint32_t> serial = propagation_->RequestSync(*canonical, servers);
+  if (!serial.ok()) return serial.status();
+  propagation_->Kick(*canonical, w.request_id);
+  std::vector<ServerPropagation> states =
+      propagation_->Wait(*canonical, *serial, false, std::min(absl::Now() + w.wait, w.deadline));
+  if (!servers.empty()) {
+    std::erase_if(states, [&](const ServerPropagation& p) {
+      return std::find(servers.begin(), servers.end(), p.server) == servers.end();
+    });
+  }
+  return SyncResult{*serial, std::move(states)};
 }
 
 absl::StatusOr<std::vector<RRset>> ZoneManager::GetZoneRRsets(const std::string& name) {
@@ -315,7 +396,8 @@ absl::StatusOr<ListResult<Zone>> ZoneManager::ListZones(const ListZonesQuery& qu
   return result;
 }
 
-absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const RequestKey& key) {
+absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const RequestKey& key,
+                                             const WriteOptions& w) {
   absl::StatusOr<std::string> name = CanonicalZoneName(patch.zone.name);
   if (!name.ok()) return InvalidField("zone.name", std::string(name.status().message()));
   if (patch.paths.empty()) {
@@ -373,15 +455,20 @@ absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const Reque
       return InvalidField("zone.masters", "a ZONE_KIND_SLAVE zone needs masters");
     }
   }
-  return store_.UpdateZone(*name, update, Expectations{std::nullopt, in.etag}, key);
+  absl::StatusOr<Zone> updated =
+      store_.UpdateZone(*name, update, Expectations{std::nullopt, in.etag}, key);
+  if (updated.ok()) updated->propagation = AfterWrite(updated->name, updated->serial, false, w);
+  return updated;
 }
 
 absl::Status ZoneManager::DeleteZone(const std::string& name, const std::string& etag,
-                                     bool allow_missing, const RequestKey& key) {
+                                     bool allow_missing, const RequestKey& key,
+                                     const WriteOptions& w) {
   absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
   if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
   absl::Status status = store_.DeleteZone(*canonical, Expectations{std::nullopt, etag}, key);
   if (allow_missing && absl::IsNotFound(status)) return absl::OkStatus();
+  if (status.ok()) AfterWrite(*canonical, 0, true, w);
   return status;
 }
 
@@ -457,12 +544,15 @@ absl::StatusOr<RRset> ZoneManager::GetRRset(const std::string& zone_name, const 
 absl::StatusOr<ChangeResult> ZoneManager::ChangeRRsets(const std::string& zone_name,
                                                        std::vector<RRsetChange> changes,
                                                        const Expectations& expect,
-                                                       const RequestKey& key) {
+                                                       const RequestKey& key,
+                                                       const WriteOptions& w) {
   absl::StatusOr<std::string> zone = CanonicalZoneName(zone_name);
   if (!zone.ok()) return InvalidField("zone", std::string(zone.status().message()));
   std::vector<FieldViolation> violations = ValidateChanges(*zone, changes, defaults_.limits);
   if (!violations.empty()) return InvalidFields(violations);
-  return store_.ChangeRRsets(*zone, changes, expect, key);
+  absl::StatusOr<ChangeResult> result = store_.ChangeRRsets(*zone, changes, expect, key);
+  if (result.ok()) result->propagation = AfterWrite(*zone, result->serial, false, w);
+  return result;
 }
 
 }  // namespace dns

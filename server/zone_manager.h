@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/domain/record_validator.h"
+#include "server/propagation_control.h"
 #include "storage/model.h"
 #include "storage/zone_store.h"
 
@@ -54,19 +55,42 @@ struct ZonePatch {
   std::vector<std::string> paths;
 };
 
+// How a write treats propagation once committed.
+struct WriteOptions {
+  std::string request_id;  // for the logs and PowerDNS calls made for it
+  // > 0: wait up to this long (and never past `deadline`) for the servers.
+  absl::Duration wait = absl::ZeroDuration();
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+struct SyncResult {
+  uint32_t serial = 0;
+  std::vector<ServerPropagation> propagation;
+};
+
 class ZoneManager {
  public:
-  ZoneManager(ZoneStore& store, ZoneDefaults defaults);
+  // `propagation` may be null (no fleet: writes stop at commit).
+  ZoneManager(ZoneStore& store, ZoneDefaults defaults,
+              PropagationControl* propagation = nullptr);
 
-  absl::StatusOr<Zone> CreateZone(Zone zone, const RequestKey& key);
+  absl::StatusOr<Zone> CreateZone(Zone zone, const RequestKey& key, const WriteOptions& w = {});
   absl::StatusOr<Zone> ImportZone(Zone zone, const std::string& zone_file,
-                                  const RequestKey& key);
+                                  const RequestKey& key, const WriteOptions& w = {});
+  // Adopts a zone as the registered server `server` serves it.
+  absl::StatusOr<Zone> ImportZoneFromServer(Zone zone, const std::string& server,
+                                            const RequestKey& key, const WriteOptions& w = {});
+  // With each server's propagation state.
   absl::StatusOr<Zone> GetZone(const std::string& name);
+  absl::StatusOr<SyncResult> SyncZone(const std::string& name,
+                                      const std::vector<std::string>& servers,
+                                      const WriteOptions& w);
   absl::StatusOr<std::vector<RRset>> GetZoneRRsets(const std::string& name);
   absl::StatusOr<ListResult<Zone>> ListZones(const ListZonesQuery& query);
-  absl::StatusOr<Zone> UpdateZone(const ZonePatch& patch, const RequestKey& key);
+  absl::StatusOr<Zone> UpdateZone(const ZonePatch& patch, const RequestKey& key,
+                                  const WriteOptions& w = {});
   absl::Status DeleteZone(const std::string& name, const std::string& etag, bool allow_missing,
-                          const RequestKey& key);
+                          const RequestKey& key, const WriteOptions& w = {});
   // The zone-file text and the serial it shows.
   absl::StatusOr<std::pair<std::string, uint32_t>> ExportZone(const std::string& name);
 
@@ -75,7 +99,8 @@ class ZoneManager {
                                  const std::string& type);
   absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
                                             std::vector<RRsetChange> changes,
-                                            const Expectations& expect, const RequestKey& key);
+                                            const Expectations& expect, const RequestKey& key,
+                                            const WriteOptions& w = {});
 
   const ZoneDefaults& defaults() const { return defaults_; }
 
@@ -86,9 +111,19 @@ class ZoneManager {
                                                   bool check_nameservers);
   RRset MakeSoa(const Zone& zone) const;
   RRset MakeNs(const Zone& zone) const;
+  // Validates and stores a whole zone from another source (file, server).
+  // `source_field` names the request field violations point at.
+  absl::StatusOr<Zone> ImportRRsets(Zone zone, std::vector<RRset> rrsets,
+                                    const std::string& source_field, const RequestKey& key,
+                                    const WriteOptions& w);
+  // After a commit: start propagation, and wait for it if asked. Returns
+  // the servers' states (empty without a fleet).
+  std::vector<ServerPropagation> AfterWrite(const std::string& zone, uint32_t serial,
+                                            bool deleted, const WriteOptions& w);
 
   ZoneStore& store_;
   const ZoneDefaults defaults_;
+  PropagationControl* const propagation_;
 };
 
 // "admin@example.net" or "admin.example.net" → "admin.example.net.".

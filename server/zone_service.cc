@@ -11,7 +11,10 @@ grpc::Status ZoneServiceImpl::CreateZone(grpc::ServerContext* context,
   CallContext call(context, "CreateZone");
   absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
   if (!key.ok()) return call.Finish(key.status());
-  absl::StatusOr<Zone> zone = manager_.CreateZone(ZoneFromProto(request->zone()), *key);
+  absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
+                                                  context->deadline());
+  if (!w.ok()) return call.Finish(w.status());
+  absl::StatusOr<Zone> zone = manager_.CreateZone(ZoneFromProto(request->zone()), *key, *w);
   if (zone.ok()) ZoneToProto(*zone, response);
   return call.Finish(zone.status());
 }
@@ -56,7 +59,10 @@ grpc::Status ZoneServiceImpl::UpdateZone(grpc::ServerContext* context,
   if (!key.ok()) return call.Finish(key.status());
   ZonePatch patch{ZoneFromProto(request->zone()),
                   {request->update_mask().paths().begin(), request->update_mask().paths().end()}};
-  absl::StatusOr<Zone> zone = manager_.UpdateZone(patch, *key);
+  absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
+                                                  context->deadline());
+  if (!w.ok()) return call.Finish(w.status());
+  absl::StatusOr<Zone> zone = manager_.UpdateZone(patch, *key, *w);
   if (zone.ok()) ZoneToProto(*zone, response);
   return call.Finish(zone.status());
 }
@@ -67,8 +73,11 @@ grpc::Status ZoneServiceImpl::DeleteZone(grpc::ServerContext* context,
   CallContext call(context, "DeleteZone");
   absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
   if (!key.ok()) return call.Finish(key.status());
+  absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
+                                                  context->deadline());
+  if (!w.ok()) return call.Finish(w.status());
   return call.Finish(
-      manager_.DeleteZone(request->zone(), request->etag(), request->allow_missing(), *key));
+      manager_.DeleteZone(request->zone(), request->etag(), request->allow_missing(), *key, *w));
 }
 
 grpc::Status ZoneServiceImpl::ImportZone(grpc::ServerContext* context,
@@ -77,11 +86,21 @@ grpc::Status ZoneServiceImpl::ImportZone(grpc::ServerContext* context,
   CallContext call(context, "ImportZone");
   absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
   if (!key.ok()) return call.Finish(key.status());
-  if (request->source_case() != v1::ImportZoneRequest::kZoneFile) {
-    return call.Finish(InvalidField("source", "give zone_file"));
+  absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
+                                                  context->deadline());
+  if (!w.ok()) return call.Finish(w.status());
+  absl::StatusOr<Zone> zone;
+  switch (request->source_case()) {
+    case v1::ImportZoneRequest::kZoneFile:
+      zone = manager_.ImportZone(ZoneFromProto(request->zone()), request->zone_file(), *key, *w);
+      break;
+    case v1::ImportZoneRequest::kFromServer:
+      zone = manager_.ImportZoneFromServer(ZoneFromProto(request->zone()), request->from_server(),
+                                           *key, *w);
+      break;
+    default:
+      return call.Finish(InvalidField("source", "give zone_file or from_server"));
   }
-  absl::StatusOr<Zone> zone =
-      manager_.ImportZone(ZoneFromProto(request->zone()), request->zone_file(), *key);
   if (zone.ok()) ZoneToProto(*zone, response);
   return call.Finish(zone.status());
 }
@@ -96,6 +115,28 @@ grpc::Status ZoneServiceImpl::ExportZone(grpc::ServerContext* context,
     response->set_serial(exported->second);
   }
   return call.Finish(exported.status());
+}
+
+}  // namespace dns
+
+namespace dns {
+
+grpc::Status ZoneServiceImpl::SyncZone(grpc::ServerContext* context,
+                                       const v1::SyncZoneRequest* request,
+                                       v1::SyncZoneResponse* response) {
+  CallContext call(context, "SyncZone");
+  google::protobuf::Duration timeout = request->timeout();
+  if (!request->has_timeout()) timeout.set_seconds(30);
+  absl::StatusOr<WriteOptions> w =
+      WriteOptionsOf(call.request_id(), timeout, context->deadline(), "timeout");
+  if (!w.ok()) return call.Finish(w.status());
+  absl::StatusOr<SyncResult> result = manager_.SyncZone(
+      request->zone(), {request->servers().begin(), request->servers().end()}, *w);
+  if (result.ok()) {
+    response->set_serial(result->serial);
+    for (const auto& p : result->propagation) PropagationToProto(p, response->add_propagation());
+  }
+  return call.Finish(result.status());
 }
 
 }  // namespace dns

@@ -25,6 +25,8 @@ class ZoneServiceImpl final : public v1::ZoneService::Service {
                           v1::Zone* response) override;
   grpc::Status ExportZone(grpc::ServerContext* context, const v1::ExportZoneRequest* request,
                           v1::ExportZoneResponse* response) override;
+  grpc::Status SyncZone(grpc::ServerContext* context, const v1::SyncZoneRequest* request,
+                        v1::SyncZoneResponse* response) override;
 
  private:
   ZoneManager& manager_;

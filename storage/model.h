@@ -42,6 +42,19 @@ struct SoaTimers {
   uint32_t minimum = 3600;  // negative-caching TTL
 };
 
+enum class PropagationState { kPending, kInSync, kError, kSkipped };
+
+// Where one server stands with one zone.
+struct ServerPropagation {
+  std::string server;
+  PropagationState state = PropagationState::kPending;
+  uint32_t desired_serial = 0;
+  uint32_t applied_serial = 0;
+  std::string last_error;
+  int attempts = 0;
+  absl::Time update_time;
+};
+
 struct Zone {
   std::string name;  // absolute, lower-case, trailing dot
   ZoneKind kind = ZoneKind::kNative;
@@ -55,6 +68,8 @@ struct Zone {
   std::string etag;
   absl::Time create_time;
   absl::Time update_time;
+  // Output only: each server's state for this zone, where asked for.
+  std::vector<ServerPropagation> propagation;
 };
 
 enum class ChangeType { kReplace, kDelete };
@@ -62,6 +77,30 @@ enum class ChangeType { kReplace, kDelete };
 struct RRsetChange {
   ChangeType type = ChangeType::kReplace;
   RRset rrset;  // for kDelete only name and type matter
+};
+
+enum class ServerMode { kSharedDb, kApi };
+
+enum class ServerStatus { kUnspecified, kHealthy, kDegraded, kUnavailable, kMaintenance };
+
+// A registered PowerDNS server. api_key is the plain key: filled only where
+// the service itself needs it (talking to the server), never on the way out.
+struct Server {
+  std::string name;
+  std::string api_url;
+  std::string api_key;
+  std::string dns_address;  // host:port
+  std::string location;
+  uint32_t capacity_qps = 0;
+  ServerMode mode = ServerMode::kApi;
+  bool maintenance = false;
+  ServerStatus status = ServerStatus::kUnspecified;
+  std::string version;
+  std::string last_error;
+  absl::Time last_check_time = absl::InfinitePast();
+  std::string etag;
+  absl::Time create_time;
+  absl::Time update_time;
 };
 
 }  // namespace dns

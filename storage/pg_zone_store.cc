@@ -256,6 +256,14 @@ absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey
         " AS i(n TEXT, t TEXT, c TEXT, ttl INT, p INT, d BOOLEAN)",
         domain_id, RecordRows(nz.rrsets).dump());
     txn.exec_params("SELECT dnsv1.rectify_auth($1, $2, true)", domain_id, Bare(zone.name));
+    // A new zone: every server gets it whole (applied_serial 0 → create);
+    // the journal entry anchors later incremental pushes.
+    txn.exec_params(
+        "INSERT INTO dnsv1.zone_changes (zone, serial, keys)"
+        " SELECT $1, $2, '[]' WHERE EXISTS (SELECT 1 FROM dnsv1.servers)",
+        zone.name, static_cast<int64_t>(zone.serial));
+    txn.exec_params("SELECT dnsv1.enqueue_propagation($1, $2, false, true)", zone.name,
+                    static_cast<int64_t>(zone.serial));
     CompleteRequest(txn, key, zone.serial, 1);
     txn.commit();
     return false;
@@ -393,6 +401,18 @@ absl::StatusOr<Zone> PgZoneStore::UpdateZone(const std::string& name, const Zone
         " WHERE id = $1",
         domain_id, text_or_null(kind), text_or_null(masters_text),
         text_or_null(update.account));
+    if (update.nameservers) {
+      json keys = json::array({{{"n", Bare(name)}, {"t", "NS"}}, {{"n", Bare(name)}, {"t", "SOA"}}});
+      txn.exec_params(
+          "INSERT INTO dnsv1.zone_changes (zone, serial, keys)"
+          " SELECT $1, $2, $3::jsonb WHERE EXISTS (SELECT 1 FROM dnsv1.servers)",
+          name, serial, keys.dump());
+    }
+    if (update.nameservers || update.kind || update.masters) {
+      // Kind and masters live on the zone object, not in RRsets.
+      txn.exec_params("SELECT dnsv1.enqueue_propagation($1, $2, false, $3)", name, serial,
+                      update.kind.has_value() || update.masters.has_value());
+    }
     CompleteRequest(txn, key, serial, version + 1);
     txn.commit();
     return false;
@@ -420,6 +440,8 @@ absl::Status PgZoneStore::DeleteZone(const std::string& name, const Expectations
                      // Cascades to records, dnsv1.zones and PowerDNS's side tables.
                      txn.exec_params0("DELETE FROM domains WHERE id = $1",
                                       current[0][0].as<int>());
+                     txn.exec_params0("DELETE FROM dnsv1.zone_changes WHERE zone = $1", name);
+                     txn.exec_params("SELECT dnsv1.enqueue_propagation($1, 0, true)", name);
                      CompleteRequest(txn, key, 0, 0);
                      txn.commit();
                      return true;
@@ -480,6 +502,26 @@ absl::StatusOr<RRset> PgZoneStore::GetRRset(const std::string& zone, const std::
                       "RRSET_NOT_FOUND");
   }
   return page->items.front();
+}
+
+absl::StatusOr<std::vector<RRset>> PgZoneStore::GetRRsets(
+    const std::string& zone, const std::vector<std::pair<std::string, std::string>>& keys) {
+  json wanted = json::array();
+  for (const auto& [name, type] : keys) wanted.push_back({{"n", Bare(name)}, {"t", type}});
+  const std::string wanted_text = wanted.dump();
+  return Run<std::vector<RRset>>(
+      "GetRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
+        pqxx::read_transaction txn(conn);
+        pqxx::result id = txn.exec_prepared("zone_id", zone);
+        if (id.empty()) return ZoneNotFound(zone);
+        return RRsetsFromRows(txn.exec_params(
+            "SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled FROM records r"
+            " JOIN (SELECT DISTINCT n, t FROM jsonb_to_recordset($2::jsonb) AS k(n TEXT, t TEXT)) k"
+            " ON r.name = k.n AND r.type = k.t"
+            " WHERE r.domain_id = $1"
+            " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id",
+            id[0][0].as<int>(), wanted_text));
+      });
 }
 
 absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,

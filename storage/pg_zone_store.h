@@ -33,6 +33,9 @@ class PgZoneStore : public ZoneStore {
                                          const std::string& after_type, int limit) override;
   absl::StatusOr<RRset> GetRRset(const std::string& zone, const std::string& name,
                                  const std::string& type) override;
+  absl::StatusOr<std::vector<RRset>> GetRRsets(
+      const std::string& zone,
+      const std::vector<std::pair<std::string, std::string>>& keys) override;
   absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
                                             const std::vector<RRsetChange>& changes,
                                             const Expectations& expect,

@@ -63,6 +63,7 @@ struct Page {
 struct ChangeResult {
   uint32_t serial = 0;
   std::string etag;
+  std::vector<ServerPropagation> propagation;  // filled by the domain layer
 };
 
 // Preconditions a write checks under the zone's row lock.
@@ -98,6 +99,10 @@ class ZoneStore {
                                                  int limit) = 0;
   virtual absl::StatusOr<RRset> GetRRset(const std::string& zone, const std::string& name,
                                          const std::string& type) = 0;
+  // The RRsets among `keys` ((name, type) pairs) that exist, in (name, type)
+  // order.
+  virtual absl::StatusOr<std::vector<RRset>> GetRRsets(
+      const std::string& zone, const std::vector<std::pair<std::string, std::string>>& keys) = 0;
   // All changes or none; the serial moves once. Changes must be validated
   // and canonical; conflicts with stored data (CNAME next to other data) are
   // INVALID_ARGUMENT.

@@ -43,6 +43,8 @@ inline ErrorDetails DetailsOf(const grpc::Status& status) {
 inline std::unique_ptr<grpc::ClientContext> Context(const std::string& request_id = "") {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  // Ride out a dnsd restart (tests kill it) instead of failing fast.
+  context->set_wait_for_ready(true);
   if (!request_id.empty()) context->AddMetadata("x-request-id", request_id);
   return context;
 }

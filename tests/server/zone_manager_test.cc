@@ -50,6 +50,10 @@ class RecordingZoneStore : public ZoneStore {
                                  const std::string&) override {
     return absl::NotFoundError("none");
   }
+  absl::StatusOr<std::vector<RRset>> GetRRsets(
+      const std::string&, const std::vector<std::pair<std::string, std::string>>&) override {
+    return rrsets;
+  }
   absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
                                             const std::vector<RRsetChange>& changes,
                                             const Expectations&, const RequestKey&) override {

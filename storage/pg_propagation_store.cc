@@ -1,0 +1,230 @@
+#include "storage/pg_propagation_store.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+#include "storage/pg_errors.h"
+#include "storage/status_details.h"
+
+namespace dns {
+namespace {
+
+using json = nlohmann::json;
+
+PropagationState StateFromName(const std::string& state, bool maintenance) {
+  if (state == "IN_SYNC") return PropagationState::kInSync;
+  if (maintenance) return PropagationState::kSkipped;
+  if (state == "ERROR") return PropagationState::kError;
+  return PropagationState::kPending;
+}
+
+std::string IntervalText(absl::Duration d) {
+  return absl::StrCat(absl::ToInt64Milliseconds(d), " milliseconds");
+}
+
+}  // namespace
+
+template <typename T, typename Fn>
+absl::StatusOr<T> PgPropagationStore::Run(const char* operation, Fn&& fn) {
+  absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
+  if (!lease.ok()) return lease.status();
+  absl::StatusOr<T> result = GuardPg(operation, [&]() -> absl::StatusOr<T> { return fn(**lease); });
+  if (!result.ok() && absl::IsUnavailable(result.status())) lease->Discard();
+  return result;
+}
+
+absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
+    int limit, absl::Duration lease, const std::optional<std::string>& zone) {
+  return Run<std::vector<PropagationTask>>(
+      "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
+        pqxx::nontransaction txn(conn);
+        // SKIP LOCKED: concurrent claimers take disjoint rows instead of
+        // queueing behind each other.
+        pqxx::result rows = txn.exec_params(
+            "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval"
+            " FROM (SELECT zs2.zone, zs2.server FROM dnsv1.zone_servers zs2"
+            "       JOIN dnsv1.servers s ON s.name = zs2.server"
+            "       WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
+            "         AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
+            "         AND NOT s.maintenance AND ($3 = '' OR zs2.zone = $3)"
+            "       ORDER BY zs2.next_attempt_time LIMIT $1"
+            "       FOR UPDATE OF zs2 SKIP LOCKED) due"
+            " WHERE zs.zone = due.zone AND zs.server = due.server"
+            " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
+            "   zs.zone_deleted, zs.full_sync, zs.attempts",
+            limit, IntervalText(lease), zone.value_or(""));
+        std::vector<PropagationTask> tasks;
+        for (const auto& row : rows) {
+          tasks.push_back(PropagationTask{
+              row[0].as<std::string>(), row[1].as<std::string>(),
+              static_cast<uint32_t>(row[2].as<int64_t>()),
+              static_cast<uint32_t>(row[3].as<int64_t>()), row[4].as<bool>(), row[5].as<bool>(),
+              row[6].as<int>()});
+        }
+        return tasks;
+      });
+}
+
+absl::StatusOr<std::optional<std::vector<RRsetKey>>> PgPropagationStore::ChangedSince(
+    const std::string& zone, uint32_t after_serial) {
+  using Result = std::optional<std::vector<RRsetKey>>;
+  return Run<Result>("ChangedSince", [&](pqxx::connection& conn) -> absl::StatusOr<Result> {
+    pqxx::nontransaction txn(conn);
+    // The journal reaches back far enough when it still holds the batch
+    // that produced after_serial (it is pruned oldest first, only below
+    // every server's applied serial).
+    pqxx::result rows = txn.exec_params(
+        "SELECT serial, keys::text FROM dnsv1.zone_changes"
+        " WHERE zone = $1 AND serial >= $2 ORDER BY id",
+        zone, static_cast<int64_t>(after_serial));
+    if (rows.empty() || rows[0][0].as<int64_t>() != after_serial) return Result();
+    std::vector<RRsetKey> keys;
+    for (size_t i = 1; i < rows.size(); ++i) {
+      for (const auto& k : json::parse(rows[i][1].as<std::string>())) {
+        RRsetKey key{k["n"].get<std::string>() + ".", k["t"].get<std::string>()};
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+      }
+    }
+    return Result(std::move(keys));
+  });
+}
+
+absl::StatusOr<bool> PgPropagationStore::MarkApplied(const PropagationTask& task,
+                                                     bool did_full_sync) {
+  return Run<bool>("MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+    pqxx::work txn(conn);
+    if (task.zone_deleted) {
+      // Gone from the server; the row goes unless the zone came back since.
+      pqxx::result gone = txn.exec_params(
+          "DELETE FROM dnsv1.zone_servers WHERE zone = $1 AND server = $2 AND zone_deleted"
+          " RETURNING 1",
+          task.zone, task.server);
+      if (gone.empty()) {
+        txn.exec_params0(
+            "UPDATE dnsv1.zone_servers SET lease_until = NULL, applied_serial = 0,"
+            " full_sync = true WHERE zone = $1 AND server = $2",
+            task.zone, task.server);
+      }
+      txn.commit();
+      return !gone.empty();
+    }
+    pqxx::result row = txn.exec_params(
+        "UPDATE dnsv1.zone_servers SET applied_serial = $3, lease_until = NULL, attempts = 0,"
+        " last_error = '', update_time = now(),"
+        " full_sync = full_sync AND NOT ($4 AND desired_serial = $3),"
+        " state = CASE WHEN desired_serial = $3 AND NOT zone_deleted THEN 'IN_SYNC'"
+        "              ELSE 'PENDING' END"
+        " WHERE zone = $1 AND server = $2 RETURNING state",
+        task.zone, task.server, static_cast<int64_t>(task.desired_serial), did_full_sync);
+    txn.commit();
+    return !row.empty() && row[0][0].as<std::string>() == "IN_SYNC";
+  });
+}
+
+absl::Status PgPropagationStore::MarkFailed(const PropagationTask& task,
+                                            const std::string& error, absl::Duration retry_in,
+                                            bool need_full_sync) {
+  return Run<bool>("MarkFailed", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+           pqxx::nontransaction txn(conn);
+           txn.exec_params0(
+               "UPDATE dnsv1.zone_servers SET state = 'ERROR', last_error = $3,"
+               " attempts = attempts + 1, lease_until = NULL, update_time = now(),"
+               " next_attempt_time = now() + $4::interval, full_sync = full_sync OR $5"
+               " WHERE zone = $1 AND server = $2",
+               task.zone, task.server, error.substr(0, 1000), IntervalText(retry_in),
+               need_full_sync);
+           return true;
+         })
+      .status();
+}
+
+absl::Status PgPropagationStore::WakeServer(const std::string& server) {
+  return Run<bool>("WakeServer", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+           pqxx::nontransaction txn(conn);
+           txn.exec_params0(
+               "UPDATE dnsv1.zone_servers SET next_attempt_time = now()"
+               " WHERE server = $1 AND state <> 'IN_SYNC' AND next_attempt_time > now()",
+               server);
+           return true;
+         })
+      .status();
+}
+
+absl::StatusOr<std::vector<ServerPropagation>> PgPropagationStore::GetPropagation(
+    const std::string& zone) {
+  return Run<std::vector<ServerPropagation>>(
+      "GetPropagation",
+      [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<ServerPropagation>> {
+        pqxx::nontransaction txn(conn);
+        pqxx::result rows = txn.exec_params(
+            "SELECT zs.server, zs.state, s.maintenance, zs.desired_serial, zs.applied_serial,"
+            " zs.last_error, zs.attempts,"
+            " (extract(epoch from zs.update_time) * 1000000)::bigint"
+            " FROM dnsv1.zone_servers zs JOIN dnsv1.servers s ON s.name = zs.server"
+            " WHERE zs.zone = $1 ORDER BY zs.server",
+            zone);
+        std::vector<ServerPropagation> out;
+        for (const auto& row : rows) {
+          ServerPropagation p;
+          p.server = row[0].as<std::string>();
+          p.state = StateFromName(row[1].as<std::string>(), row[2].as<bool>());
+          p.desired_serial = static_cast<uint32_t>(row[3].as<int64_t>());
+          p.applied_serial = static_cast<uint32_t>(row[4].as<int64_t>());
+          p.last_error = row[5].as<std::string>();
+          p.attempts = row[6].as<int>();
+          p.update_time = absl::FromUnixMicros(row[7].as<int64_t>());
+          out.push_back(std::move(p));
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<uint32_t> PgPropagationStore::RequestSync(const std::string& zone,
+                                                         const std::vector<std::string>& servers) {
+  const std::string names = json(servers).dump();
+  return Run<uint32_t>("RequestSync", [&](pqxx::connection& conn) -> absl::StatusOr<uint32_t> {
+    pqxx::work txn(conn);
+    pqxx::result z = txn.exec_params("SELECT serial FROM dnsv1.zones WHERE name = $1", zone);
+    if (z.empty()) {
+      return WithReason(absl::NotFoundError(absl::StrCat("zone ", zone, " does not exist")),
+                        "ZONE_NOT_FOUND");
+    }
+    const int64_t serial = z[0][0].as<int64_t>();
+    pqxx::result unknown = txn.exec_params(
+        "SELECT n FROM jsonb_array_elements_text($1::jsonb) AS n"
+        " WHERE n NOT IN (SELECT name FROM dnsv1.servers) LIMIT 1",
+        names);
+    if (!unknown.empty()) {
+      return WithReason(absl::NotFoundError(absl::StrCat(
+                            "server ", unknown[0][0].as<std::string>(), " is not registered")),
+                        "SERVER_NOT_FOUND");
+    }
+    // A forced sync re-checks the whole zone: servers may have drifted.
+    txn.exec_params0(
+        "INSERT INTO dnsv1.zone_servers AS zs (zone, server, desired_serial, full_sync)"
+        " SELECT $1, s.name, $2, true FROM dnsv1.servers s"
+        " WHERE $3::jsonb = '[]'::jsonb OR s.name IN (SELECT jsonb_array_elements_text($3::jsonb))"
+        " ON CONFLICT (zone, server) DO UPDATE SET desired_serial = EXCLUDED.desired_serial,"
+        "   zone_deleted = false, full_sync = true, state = 'PENDING', attempts = 0,"
+        "   next_attempt_time = now(), update_time = now()",
+        zone, serial, names);
+    txn.commit();
+    return static_cast<uint32_t>(serial);
+  });
+}
+
+absl::StatusOr<int64_t> PgPropagationStore::PruneJournal() {
+  return Run<int64_t>("PruneJournal", [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
+    pqxx::nontransaction txn(conn);
+    // Keep the entry at each server's applied serial: ChangedSince needs it
+    // as the anchor.
+    pqxx::result done = txn.exec(
+        "DELETE FROM dnsv1.zone_changes zc WHERE zc.serial <"
+        " (SELECT min(zs.applied_serial) FROM dnsv1.zone_servers zs WHERE zs.zone = zc.zone)"
+        " OR NOT EXISTS (SELECT 1 FROM dnsv1.zone_servers zs WHERE zs.zone = zc.zone)");
+    return static_cast<int64_t>(done.affected_rows());
+  });
+}
+
+}  // namespace dns

@@ -1,0 +1,37 @@
+#ifndef DNS_STORAGE_PG_PROPAGATION_STORE_H_
+#define DNS_STORAGE_PG_PROPAGATION_STORE_H_
+
+#include <memory>
+
+#include "storage/connection_pool.h"
+#include "storage/propagation_store.h"
+
+namespace dns {
+
+class PgPropagationStore : public PropagationStore {
+ public:
+  explicit PgPropagationStore(std::shared_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+
+  absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
+      int limit, absl::Duration lease, const std::optional<std::string>& zone) override;
+  absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(const std::string& zone,
+                                                                    uint32_t after_serial) override;
+  absl::StatusOr<bool> MarkApplied(const PropagationTask& task, bool did_full_sync) override;
+  absl::Status MarkFailed(const PropagationTask& task, const std::string& error,
+                          absl::Duration retry_in, bool need_full_sync) override;
+  absl::Status WakeServer(const std::string& server) override;
+  absl::StatusOr<std::vector<ServerPropagation>> GetPropagation(const std::string& zone) override;
+  absl::StatusOr<uint32_t> RequestSync(const std::string& zone,
+                                       const std::vector<std::string>& servers) override;
+  absl::StatusOr<int64_t> PruneJournal() override;
+
+ private:
+  template <typename T, typename Fn>
+  absl::StatusOr<T> Run(const char* operation, Fn&& fn);
+
+  std::shared_ptr<ConnectionPool> pool_;
+};
+
+}  // namespace dns
+
+#endif  // DNS_STORAGE_PG_PROPAGATION_STORE_H_
