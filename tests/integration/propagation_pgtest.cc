@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "dns/v1/server_service.grpc.pb.h"
@@ -24,6 +25,8 @@ class PropagationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     DnsdEnvironment::Get().Start({"--propagation_lease=3s", "--log_level=debug",
+                                  "--pdns_timeout=1s", "--pdns_breaker_failures=3",
+                                  "--pdns_breaker_open=60s",
                                   "--secret_key=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="});
     for (int i = 0; i < 2; ++i) {
       PdnsServer::Options options;
@@ -255,6 +258,31 @@ TEST_F(PropagationTest, DnsdKilledMidPropagationLosesNothing) {
   auto [exists, theirs] = ApiServerZone(zone);
   ASSERT_TRUE(exists);
   EXPECT_EQ(theirs, Canon(GetZone(zone, true)));
+}
+
+TEST_F(PropagationTest, SlowServerOpensTheBreakerAndIsCaughtUpWhenBack) {
+  const std::string zone = "slow.test.";
+  CreateZone(zone);
+  // A frozen process: connections are accepted by the kernel, never answered.
+  const std::string pid_of = absl::StrCat("pgrep -f -- 'config-di[r]=", api_->config_dir(), "'");
+  ASSERT_TRUE(RunCommand(absl::StrCat("kill -STOP $(", pid_of, ")")).ok());
+  std::string last_error;
+  bool breaker_open = false;
+  for (int i = 0; i < 300 && !breaker_open; ++i) {
+    if (i % 20 == 0) Replace(zone, absl::StrCat("s", i / 20), "A", {"192.0.2.5"}, 0);
+    const v1::Zone now = GetZone(zone);
+    for (const auto& p : now.propagation()) {
+      if (p.server() != "api-1") continue;
+      last_error = p.last_error();
+      breaker_open = absl::StrContains(last_error, "circuit breaker is open");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(RunCommand(absl::StrCat("kill -CONT $(", pid_of, ")")).ok());
+  EXPECT_TRUE(breaker_open) << last_error;
+  // Back: caught up long before the 60 s breaker would let a call through.
+  ASSERT_TRUE(WaitAllInSync(zone, 30));
+  EXPECT_EQ(ApiServerZone(zone).second, Canon(GetZone(zone, true)));
 }
 
 TEST_F(PropagationTest, PowerDnsRejectionIsSurfacedWithItsMessage) {
