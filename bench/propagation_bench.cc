@@ -232,9 +232,15 @@ std::string g_api_config_dir;  // tells the API pdns_server from the others
 
 struct Cpu {
   double bench = 0, dnsd = 0, postgres = 0, pdns_shared = 0, pdns_api = 0;
+  // The whole machine, from /proc/stat: busy (not idle, not iowait) and
+  // iowait seconds summed over all cores. busy minus ours is other load
+  // (the machine is shared).
+  double machine_busy = 0, machine_iowait = 0;
   Cpu operator-(const Cpu& o) const {
-    return {bench - o.bench, dnsd - o.dnsd, postgres - o.postgres, pdns_shared - o.pdns_shared,
-            pdns_api - o.pdns_api};
+    return {bench - o.bench,         dnsd - o.dnsd,
+            postgres - o.postgres,   pdns_shared - o.pdns_shared,
+            pdns_api - o.pdns_api,   machine_busy - o.machine_busy,
+            machine_iowait - o.machine_iowait};
   }
   double total() const { return bench + dnsd + postgres + pdns_shared + pdns_api; }
 };
@@ -281,6 +287,16 @@ Cpu TakeCpu() {
     return sum;
   };
   Cpu out;
+  {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    double v[8] = {0};
+    in >> cpu;
+    for (double& x : v) in >> x;
+    // user nice system idle iowait irq softirq steal
+    out.machine_busy = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / kTick;
+    out.machine_iowait = v[4] / kTick;
+  }
   for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
     rusage ru{};
     getrusage(who, &ru);
@@ -314,6 +330,11 @@ void PrintCpu(const Cpu& d, double wall_s, int64_t ops, const char* op) {
       absl::StrFormat("%.2f / %.2f / %.2f / %.2f / %.2f  (%.0f%% of %.0f cores x %.1f s)",
                       d.bench, d.dnsd, d.postgres, d.pdns_shared, d.pdns_api,
                       100.0 * d.total() / (cores * wall_s), cores, wall_s));
+  Row("  machine: busy / other (not ours) / iowait",
+      absl::StrFormat("%.0f%% / %.0f%% / %.0f%% of %.0f cores",
+                      100.0 * d.machine_busy / (cores * wall_s),
+                      100.0 * std::max(0.0, d.machine_busy - d.total()) / (cores * wall_s),
+                      100.0 * d.machine_iowait / (cores * wall_s), cores));
   if (ops > 0) {
     Row(absl::StrCat("CPU us per ", op),
         absl::StrFormat("%.0f / %.0f / %.0f / %.0f / %.0f", 1e6 * d.bench / ops,

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "dns/v1/record_service.grpc.pb.h"
+#include "dns/v1/server_service.grpc.pb.h"
 #include "dns/v1/zone_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
@@ -45,6 +46,19 @@ Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND
   rrset get ZONE NAME TYPE
   rrset replace ZONE NAME TYPE CONTENT... [--ttl N] [--expected-serial S] [--etag E]
   rrset delete ZONE NAME TYPE [--expected-serial S] [--etag E]
+  zone sync NAME [--server-name S]... [--wait SECONDS]
+  server register NAME --api-url URL --dns-address IP:PORT --mode shared-db|api
+                  [--location L] [--capacity QPS] [--skip-check]
+                  (the API key is read from $DNSCTL_API_KEY or --api-key)
+  server get NAME
+  server list [--location L] [--mode shared-db|api]
+  server update NAME [--maintenance on|off] [--location L] [--capacity QPS]
+                     [--api-url URL] [--dns-address IP:PORT] [--api-key KEY]
+  server deregister NAME [--allow-missing]
+
+Writes (zone create/update/delete/import, rrset replace/delete) take
+--wait SECONDS: wait that long for every PowerDNS server to apply the change
+and show each server's outcome.
 )";
 
 struct Args {
@@ -66,7 +80,7 @@ struct Args {
 
 // Options that take no value.
 bool IsSwitch(const std::string& key) {
-  return key == "full" || key == "allow-missing" || key == "help";
+  return key == "full" || key == "allow-missing" || key == "help" || key == "skip-check";
 }
 
 Args ParseArgs(int argc, char** argv) {
@@ -161,12 +175,20 @@ void FillZoneAttributes(const Args& args, v1::Zone* zone, std::vector<std::strin
   if (paths && args.Has("label")) paths->push_back("labels");
 }
 
+v1::ServerMode ParseMode(const std::string& mode) {
+  std::string m = absl::AsciiStrToLower(mode);
+  if (m == "shared-db" || m == "shared_db") return v1::SERVER_MODE_SHARED_DB;
+  if (m == "api") return v1::SERVER_MODE_API;
+  Fail("--mode must be shared-db or api");
+}
+
 class Cli {
  public:
   Cli(const Args& args, std::shared_ptr<grpc::Channel> channel)
       : args_(args),
         zones_(v1::ZoneService::NewStub(channel)),
-        records_(v1::RecordService::NewStub(channel)) {}
+        records_(v1::RecordService::NewStub(channel)),
+        servers_(v1::ServerService::NewStub(channel)) {}
 
   int Run() {
     const auto& p = args_.positional;
@@ -174,6 +196,7 @@ class Cli {
     const std::string group = p[0], command = p[1];
     if (group == "zone") return Zone(command);
     if (group == "rrset") return RRset(command);
+    if (group == "server") return Server(command);
     Fail("unknown command group '" + group + "'");
   }
 
@@ -181,6 +204,17 @@ class Cli {
   const std::string& Arg(size_t index, const char* what) {
     if (args_.positional.size() <= index) Fail(std::string("missing ") + what);
     return args_.positional[index];
+  }
+
+  // --wait SECONDS as a Duration (unset: answer at commit).
+  google::protobuf::Duration Wait() {
+    google::protobuf::Duration d;
+    if (!args_.Has("wait")) return d;
+    double seconds = 0;
+    if (!absl::SimpleAtod(args_.Get("wait"), &seconds) || seconds < 0) Fail("--wait takes seconds");
+    d.set_seconds(static_cast<int64_t>(seconds));
+    d.set_nanos(static_cast<int32_t>((seconds - d.seconds()) * 1e9));
+    return d;
   }
 
   void Prepare(grpc::ClientContext& context) {
@@ -208,6 +242,7 @@ class Cli {
       req.mutable_zone()->set_name(Arg(2, "zone name"));
       FillZoneAttributes(args_, req.mutable_zone(), nullptr);
       req.set_request_id(args_.Get("request-id"));
+      *req.mutable_propagation_timeout() = Wait();
       v1::Zone resp;
       return Print(Call(*zones_, &v1::ZoneService::Stub::CreateZone, req, &resp), resp);
     }
@@ -241,6 +276,7 @@ class Cli {
       FillZoneAttributes(args_, req.mutable_zone(), &paths);
       for (const auto& path : paths) req.mutable_update_mask()->add_paths(path);
       req.set_request_id(args_.Get("request-id"));
+      *req.mutable_propagation_timeout() = Wait();
       v1::Zone resp;
       return Print(Call(*zones_, &v1::ZoneService::Stub::UpdateZone, req, &resp), resp);
     }
@@ -250,6 +286,7 @@ class Cli {
       req.set_etag(args_.Get("etag"));
       req.set_allow_missing(args_.Has("allow-missing"));
       req.set_request_id(args_.Get("request-id"));
+      *req.mutable_propagation_timeout() = Wait();
       google::protobuf::Empty resp;
       int rc = Call(*zones_, &v1::ZoneService::Stub::DeleteZone, req, &resp);
       if (rc == 0) std::cout << "deleted " << req.zone() << "\n";
@@ -278,8 +315,17 @@ class Cli {
       }
       req.set_zone_file(text.str());
       req.set_request_id(args_.Get("request-id"));
+      *req.mutable_propagation_timeout() = Wait();
       v1::Zone resp;
       return Print(Call(*zones_, &v1::ZoneService::Stub::ImportZone, req, &resp), resp);
+    }
+    if (command == "sync") {
+      v1::SyncZoneRequest req;
+      req.set_zone(Arg(2, "zone name"));
+      for (const auto& server : args_.All("server-name")) req.add_servers(server);
+      if (args_.Has("wait")) *req.mutable_timeout() = Wait();
+      v1::SyncZoneResponse resp;
+      return Print(Call(*zones_, &v1::ZoneService::Stub::SyncZone, req, &resp), resp);
     }
     Fail("unknown zone command '" + command + "'");
   }
@@ -331,10 +377,95 @@ class Cli {
       }
       req.set_etag(args_.Get("etag"));
       req.set_request_id(args_.Get("request-id"));
+      *req.mutable_propagation_timeout() = Wait();
       v1::ChangeRRsetsResponse resp;
       return Print(Call(*records_, &v1::RecordService::Stub::ChangeRRsets, req, &resp), resp);
     }
     Fail("unknown rrset command '" + command + "'");
+  }
+
+  int Server(const std::string& command) {
+    if (command == "register") {
+      v1::RegisterServerRequest req;
+      auto* server = req.mutable_server();
+      server->set_name(Arg(2, "server name"));
+      server->set_api_url(args_.Get("api-url"));
+      const char* env_key = std::getenv("DNSCTL_API_KEY");
+      server->set_api_key(args_.Get("api-key", env_key ? env_key : ""));
+      server->set_dns_address(args_.Get("dns-address"));
+      server->set_location(args_.Get("location"));
+      if (args_.Has("mode")) server->set_mode(ParseMode(args_.Get("mode")));
+      uint32_t capacity = 0;
+      if (args_.Has("capacity") && !absl::SimpleAtoi(args_.Get("capacity"), &capacity)) {
+        Fail("--capacity takes a number");
+      }
+      server->set_capacity_qps(capacity);
+      req.set_skip_check(args_.Has("skip-check"));
+      req.set_request_id(args_.Get("request-id"));
+      v1::Server resp;
+      return Print(Call(*servers_, &v1::ServerService::Stub::RegisterServer, req, &resp), resp);
+    }
+    if (command == "get") {
+      v1::GetServerRequest req;
+      req.set_name(Arg(2, "server name"));
+      v1::Server resp;
+      return Print(Call(*servers_, &v1::ServerService::Stub::GetServer, req, &resp), resp);
+    }
+    if (command == "list") {
+      v1::ListServersRequest req;
+      req.set_location(args_.Get("location"));
+      if (args_.Has("mode")) req.set_mode(ParseMode(args_.Get("mode")));
+      req.set_page_token(args_.Get("page-token"));
+      v1::ListServersResponse resp;
+      return Print(Call(*servers_, &v1::ServerService::Stub::ListServers, req, &resp), resp);
+    }
+    if (command == "update") {
+      v1::UpdateServerRequest req;
+      auto* server = req.mutable_server();
+      server->set_name(Arg(2, "server name"));
+      auto* mask = req.mutable_update_mask();
+      if (args_.Has("maintenance")) {
+        const std::string v = absl::AsciiStrToLower(args_.Get("maintenance"));
+        if (v != "on" && v != "off" && v != "true" && v != "false") Fail("--maintenance on|off");
+        server->set_maintenance(v == "on" || v == "true");
+        mask->add_paths("maintenance");
+      }
+      if (args_.Has("location")) {
+        server->set_location(args_.Get("location"));
+        mask->add_paths("location");
+      }
+      if (args_.Has("capacity")) {
+        uint32_t capacity = 0;
+        if (!absl::SimpleAtoi(args_.Get("capacity"), &capacity)) Fail("--capacity takes a number");
+        server->set_capacity_qps(capacity);
+        mask->add_paths("capacity_qps");
+      }
+      if (args_.Has("api-url")) {
+        server->set_api_url(args_.Get("api-url"));
+        mask->add_paths("api_url");
+      }
+      if (args_.Has("dns-address")) {
+        server->set_dns_address(args_.Get("dns-address"));
+        mask->add_paths("dns_address");
+      }
+      if (args_.Has("api-key")) {
+        server->set_api_key(args_.Get("api-key"));
+        mask->add_paths("api_key");
+      }
+      req.set_request_id(args_.Get("request-id"));
+      v1::Server resp;
+      return Print(Call(*servers_, &v1::ServerService::Stub::UpdateServer, req, &resp), resp);
+    }
+    if (command == "deregister") {
+      v1::DeregisterServerRequest req;
+      req.set_name(Arg(2, "server name"));
+      req.set_allow_missing(args_.Has("allow-missing"));
+      google::protobuf::Empty resp;
+      int rc = Call(*servers_, &v1::ServerService::Stub::DeregisterServer, req, &resp);
+      if (rc == 0) std::cout << "deregistered " << req.name() << "\n";
+      return rc;
+    }
+    Fail("unknown server command '" + command + "'");
   }
 
   int Print(int rc, const google::protobuf::Message& message) {
@@ -345,6 +476,7 @@ class Cli {
   const Args& args_;
   std::unique_ptr<v1::ZoneService::Stub> zones_;
   std::unique_ptr<v1::RecordService::Stub> records_;
+  std::unique_ptr<v1::ServerService::Stub> servers_;
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ build/cli/dnsctl). Standard library only.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import pwd
@@ -321,9 +322,12 @@ def migrate_database(pg: dict) -> None:
 
 
 def start_dnsd(state_dir: str | Path, pg: dict, extra_flags: Iterable[str] = (),
-               migrate: bool = True, port: int | None = None) -> dict:
+               migrate: bool = True, port: int | None = None,
+               env: dict[str, str] | None = None) -> dict:
     """dnsd --listen=127.0.0.1:PORT --database_url=URL <extra_flags>, after
-    `dnsd migrate` unless migrate=False. Returns {port, target, pid, log, argv}."""
+    `dnsd migrate` unless migrate=False; `env` is added to the environment
+    (secrets go there, not on the command line). Returns {port, target, pid,
+    log, argv}."""
     state_dir = Path(state_dir).resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     binary = dnsd_bin()
@@ -334,7 +338,7 @@ def start_dnsd(state_dir: str | Path, pg: dict, extra_flags: Iterable[str] = (),
     log = state_dir / f"dnsd-{port}.log"
     argv = [str(binary), f"--listen=127.0.0.1:{port}", f"--database_url={pg['url']}",
             *extra_flags]
-    proc = _spawn(argv, log)
+    proc = _spawn(argv, log, env=dict(os.environ, **(env or {})))
     _wait_ready(lambda: port_open(port), proc.pid, log, "dnsd")
     return {"port": port, "target": f"127.0.0.1:{port}", "pid": proc.pid,
             "log": str(log), "argv": argv}
@@ -475,15 +479,37 @@ def _stack_alive(state: dict) -> bool:
     return bool(pg) and pid_alive(_postmaster_pid(Path(pg["data_dir"])))
 
 
+SERVER_MODES = {"gpgsql": "shared-db", "gsqlite3": "api"}
+
+
+def register_servers(state: dict) -> None:
+    """Registers every pdns_server of the stack with dnsd through dnsctl:
+    the gpgsql one as SHARED_DB, the gsqlite3 one as API."""
+    server = f"--server={_as_list(state['dnsd'])[0]['target']}"
+    for pdns in _as_list(state.get("pdns")):
+        argv = [str(dnsctl_bin()), server, "server", "register", pdns["name"],
+                "--api-url", pdns["api_url"], "--dns-address", f"127.0.0.1:{pdns['dns_port']}",
+                "--mode", SERVER_MODES[pdns["backend"]], "--location", "local"]
+        env = dict(os.environ, DNSCTL_API_KEY=pdns["api_key"])  # not on the command line
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              env=env)
+        if done.returncode != 0:
+            raise StackError(f"registering {pdns['name']} failed: {done.stderr.strip()}")
+
+
 def print_endpoints(state: dict) -> None:
     pg = state["postgres"]
-    pdns = _as_list(state.get("pdns"))[0]
+    pdns_all = _as_list(state.get("pdns"))
+    pdns = pdns_all[0]
     dnsd = _as_list(state.get("dnsd"))[0]
+    servers = "\n".join(
+        f"  PowerDNS {SERVER_MODES[p['backend']]:9} DNS 127.0.0.1:{p['dns_port']}  "
+        f"API {p['api_url']}  (log {p['log']})" for p in pdns_all)
     print(f"""dns.v1 local stack ({state['state_dir']}):
   dnsd gRPC      {dnsd['target']}   (log {dnsd['log']})
   PostgreSQL     {pg['url']}   (log {pg['log']})
-  PowerDNS DNS   127.0.0.1:{pdns['dns_port']} udp/tcp   (log {pdns['log']})
-  PowerDNS API   {pdns['api_url']}   X-API-Key: {pdns['api_key']}
+{servers}
+  PowerDNS API key: {pdns['api_key']}
 Try:
   {dnsctl_bin()} --server={dnsd['target']} zone list
   dig @127.0.0.1 -p {pdns['dns_port']} www.demo.example A
@@ -508,14 +534,21 @@ def cmd_up(state_dir: Path) -> int:
         _save_state(state_dir, state)
         print("running dnsd migrate ...", flush=True)
         migrate_database(state["postgres"])
-        print("starting pdns_server (gpgsql) ...", flush=True)
-        state["pdns"] = [start_pdns(state_dir, state["postgres"])]
+        print("starting pdns_server (gpgsql, SHARED_DB) ...", flush=True)
+        state["pdns"] = [start_pdns(state_dir, state["postgres"], name="pdns-shared")]
+        _save_state(state_dir, state)
+        print("starting pdns_server (gsqlite3, API) ...", flush=True)
+        state["pdns"].append(start_pdns(state_dir, None, backend="gsqlite3", name="pdns-api"))
         _save_state(state_dir, state)
         print("starting dnsd ...", flush=True)
+        # A throwaway sealing key for the local stack's PowerDNS API keys.
+        secret = base64.b64encode(os.urandom(32)).decode()
         state["dnsd"] = [start_dnsd(state_dir, state["postgres"],
                                     [f"--default_nameservers={DEFAULT_NAMESERVERS}"],
-                                    migrate=False)]
+                                    migrate=False, env={"DNSD_SECRET_KEY": secret})]
         _save_state(state_dir, state)
+        print("registering both PowerDNS servers with dnsd ...", flush=True)
+        register_servers(state)
     except (StackError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         print("stopping what was started", file=sys.stderr)
@@ -590,27 +623,35 @@ def cmd_demo(state_dir: Path) -> int:
             print("zone demo.example exists already; reusing it")
         else:
             dnsctl("zone", "create", "demo.example", "--nameserver", "ns1.demo.example.")
-        dnsctl("rrset", "replace", "demo.example", "www", "A", "192.0.2.10", "--ttl", "300")
+        # --wait: answer once every server has the change (shows each outcome).
+        dnsctl("rrset", "replace", "demo.example", "www", "A", "192.0.2.10", "--ttl", "300",
+               "--wait", "5")
         dnsctl("zone", "get", "demo.example", "--full")
+        dnsctl("server", "list")
     except StackError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"$ dig +short @127.0.0.1 -p {pdns['dns_port']} www.demo.example A", flush=True)
-    answer = ""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            answer = dig(pdns, "www.demo.example", "A")
-        except StackError as e:
-            answer = str(e)
-        if answer == "192.0.2.10":
-            break
-        time.sleep(0.2)
-    print(answer)
-    if answer != "192.0.2.10":
-        print(f"error: PowerDNS answered {answer!r}, expected 192.0.2.10", file=sys.stderr)
-        return 1
-    print("demo OK: PowerDNS serves www.demo.example A 192.0.2.10 from the database")
+    for pdns in _as_list(state["pdns"]):
+        mode = SERVER_MODES[pdns["backend"]]
+        print(f"$ dig +short @127.0.0.1 -p {pdns['dns_port']} www.demo.example A   # {mode}",
+              flush=True)
+        answer = ""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                answer = dig(pdns, "www.demo.example", "A")
+            except StackError as e:
+                answer = str(e)
+            if answer == "192.0.2.10":
+                break
+            time.sleep(0.2)
+        print(answer)
+        if answer != "192.0.2.10":
+            print(f"error: {mode} PowerDNS answered {answer!r}, expected 192.0.2.10",
+                  file=sys.stderr)
+            return 1
+    print("demo OK: www.demo.example A 192.0.2.10 is served by the SHARED_DB server (from the "
+          "database) and by the API server (pushed through its HTTP API)")
     return 0
 
 
