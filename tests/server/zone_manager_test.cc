@@ -29,7 +29,11 @@ class RecordingZoneStore : public ZoneStore {
     last_filter = filter;
     last_after = after;
     Page<Zone> page;
-    for (int i = 0; i < limit; ++i) page.items.push_back(Zone{.name = "z" + std::to_string(i) + "."});
+    for (int i = 0; i < limit; ++i) {
+      Zone z;
+      z.name = "z" + std::to_string(i) + ".";
+      page.items.push_back(z);
+    }
     page.more = true;
     return page;
   }
@@ -194,6 +198,101 @@ TEST(ZoneManagerTest, UpdateZoneChecksTheMask) {
   EXPECT_EQ(*store.updates[0].account, "acme");
   EXPECT_THAT(*store.updates[0].nameservers, ElementsAre("ns.other.test."));
   EXPECT_FALSE(store.updates[0].kind.has_value());
+}
+
+// Records what the domain layer asks of propagation.
+class FakePropagation : public PropagationControl {
+ public:
+  void Kick(const std::string& zone, const std::string& request_id) override {
+    kicks.push_back(zone + "/" + request_id);
+  }
+  std::vector<ServerPropagation> Wait(const std::string& zone, uint32_t serial, bool deleted,
+                                      absl::Time deadline) override {
+    waits.push_back({zone, serial, deleted});
+    ServerPropagation p;
+    p.server = "ns-a";
+    p.state = PropagationState::kInSync;
+    p.desired_serial = p.applied_serial = serial;
+    return {p};
+  }
+  absl::StatusOr<std::vector<ServerPropagation>> State(const std::string&) override {
+    ++state_reads;
+    ServerPropagation p;
+    p.server = "ns-a";
+    return std::vector<ServerPropagation>{p};
+  }
+  absl::StatusOr<uint32_t> RequestSync(const std::string&, const std::vector<std::string>&) override {
+    return 9;
+  }
+  absl::StatusOr<std::vector<RRset>> FetchZone(const std::string&, const std::string&,
+                                               const std::string&) override {
+    return fetched;
+  }
+
+  struct WaitCall {
+    std::string zone;
+    uint32_t serial;
+    bool deleted;
+  };
+  std::vector<std::string> kicks;
+  std::vector<WaitCall> waits;
+  int state_reads = 0;
+  std::vector<RRset> fetched;
+};
+
+TEST(ZoneManagerTest, WritesKickPropagationAndWaitOnlyWhenAsked) {
+  RecordingZoneStore store;
+  FakePropagation fleet;
+  ZoneManager manager(store, Defaults(), &fleet);
+  std::vector<RRsetChange> changes = {{ChangeType::kReplace, {"www", "A", 300, {{"192.0.2.1", false}}}}};
+
+  auto at_commit = manager.ChangeRRsets("p.test", changes, {}, {}, WriteOptions{"rid-1"});
+  ASSERT_TRUE(at_commit.ok());
+  EXPECT_THAT(fleet.kicks, ElementsAre("p.test./rid-1"));
+  EXPECT_TRUE(fleet.waits.empty());
+  ASSERT_EQ(at_commit->propagation.size(), 1u);
+  EXPECT_EQ(at_commit->propagation[0].state, PropagationState::kPending);
+
+  WriteOptions wait{"rid-2", absl::Seconds(5)};
+  auto waited = manager.ChangeRRsets("p.test", changes, {}, {}, wait);
+  ASSERT_TRUE(waited.ok());
+  ASSERT_EQ(fleet.waits.size(), 1u);
+  EXPECT_EQ(fleet.waits[0].serial, 7u);  // the store's new serial
+  EXPECT_EQ(waited->propagation[0].state, PropagationState::kInSync);
+
+  // A rejected write is neither kicked nor waited for.
+  std::vector<RRsetChange> bad = {{ChangeType::kReplace, {"www", "A", 300, {{"nope", false}}}}};
+  EXPECT_FALSE(manager.ChangeRRsets("p.test", bad, {}, {}, wait).ok());
+  EXPECT_EQ(fleet.kicks.size(), 2u);
+
+  // A delete waits for the zone to be gone, not for a serial.
+  EXPECT_EQ(manager.DeleteZone("p.test", "", true, {}, wait).code(), absl::StatusCode::kOk);
+  EXPECT_EQ(fleet.kicks.size(), 2u);  // the fake store says NOT_FOUND: nothing to push
+}
+
+TEST(ZoneManagerTest, ImportFromServerValidatesWhatTheServerHas) {
+  RecordingZoneStore store;
+  FakePropagation fleet;
+  ZoneManager manager(store, Defaults(), &fleet);
+  fleet.fetched = {RRset{"legacy.test.", "SOA", 3600, {{"a.ns.test. h.test. 77 1 2 3 4", false}}},
+                   RRset{"legacy.test.", "NS", 3600, {{"a.ns.test.", false}}},
+                   RRset{"www.legacy.test.", "A", 60, {{"192.0.2.1", false}}}};
+  Zone zone;
+  zone.name = "legacy.test";
+  ASSERT_TRUE(manager.ImportZoneFromServer(zone, "api-1", {}, {}).ok());
+  ASSERT_EQ(store.created.size(), 1u);
+  EXPECT_THAT(store.created[0].zone.nameservers, ElementsAre("a.ns.test."));
+  EXPECT_EQ(store.created[0].rrsets.size(), 3u);
+
+  fleet.fetched.push_back(RRset{"bad.legacy.test.", "A", 60, {{"300.1.1.1", false}}});
+  zone.name = "legacy2.test";
+  auto refused = manager.ImportZoneFromServer(zone, "api-1", {}, {});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.created.size(), 1u);
+  // Without a fleet there is nothing to import from.
+  ZoneManager alone(store, Defaults());
+  EXPECT_EQ(alone.ImportZoneFromServer(zone, "api-1", {}, {}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(ZoneManagerTest, HostmasterForms) {
