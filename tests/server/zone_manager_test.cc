@@ -62,7 +62,7 @@ class RecordingZoneStore : public ZoneStore {
                                             const std::vector<RRsetChange>& changes,
                                             const Expectations&, const RequestKey&) override {
     changed.push_back(changes);
-    return ChangeResult{7, "v7"};
+    return ChangeResult{7, "v7", {}};
   }
 
   Zone existing;
