@@ -8,21 +8,26 @@
 //   2. latency from commit to all three confirmed: --changes sequential
 //      ChangeRRsets (one REPLACE of www A each) with propagation_timeout 5 s,
 //      every response checked for 3 servers IN_SYNC at the response's serial;
-//      then the same with --writers concurrent writers on their own zones;
+//      then the same with --writers concurrent writers on their own zones
+//      (and, as a diagnostic, the same PATCHes straight to the API server);
 //   3. push throughput to the API server: --zones CreateZone calls from
-//      --create_threads threads without waiting for propagation, then the
-//      database polled every 200 ms until api-1 has them all IN_SYNC;
-//      against a baseline of a minimal parallel HTTP client POSTing the same
-//      kind of zone to the same pdns_server (8 and 16 workers), and a curl
-//      via xargs -P 8 sanity check.
+//      --create_threads threads without waiting for propagation, the database
+//      polled (psql, every --poll_ms) until api-1 has them all IN_SYNC;
+//      diagnostic: the push alone (zones created while api-1 is in
+//      maintenance, then the catch-up timed); against a baseline of a minimal
+//      parallel HTTP client POSTing the same kind of zone to the same
+//      pdns_server (8 and 16 workers), and a curl via xargs -P 8 sanity check.
 //
-// It prints a table per step and a summary against the targets. The exit code
-// is 0 whenever the environment came up: the bench reports, it does not gate.
+// Every phase prints the CPU each party used (from /proc) and the machine's
+// other load, since the 2 cores are shared by everything. It prints a
+// summary against the targets; the exit code is 0 whenever the environment
+// came up: the bench reports, it does not gate.
 //
 //   propagation_bench [--changes=300] [--zones=10000]
 //   propagation_bench --changes=50 --zones=1000        # a quick pass
-//   propagation_bench --dnsd_log_level=debug           # + per-phase summary
-//                                                      #   of dnsd's own log
+//   propagation_bench --dnsd_log_level=info            # + dnsd's pdns_call
+//                                                      #   lines summarised
+//   propagation_bench --sql_stats                      # + pg_stat_statements
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <sys/resource.h>
@@ -78,6 +83,9 @@ ABSL_FLAG(std::vector<std::string>, baseline_workers, std::vector<std::string>({
           "Worker counts of the minimal HTTP client baseline (one run each, --zones zones).");
 ABSL_FLAG(int, curl_zones, 1000, "Zones POSTed by curl via xargs -P (0: skip).");
 ABSL_FLAG(int, curl_parallel, 8, "xargs -P for the curl sanity check.");
+ABSL_FLAG(int, poll_ms, 200,
+          "Interval of the psql poll of dnsv1.zone_servers. Each poll is a new sh + psql + "
+          "PostgreSQL backend: not free on 2 cores (see the client CPU column).");
 ABSL_FLAG(int, poll_stall_seconds, 120,
           "Give up waiting for the push when no server makes progress for this long.");
 ABSL_FLAG(std::string, dnsd_log_level, "warn",
@@ -661,7 +669,7 @@ std::map<std::string, int64_t> InSyncCounts(dt::PostgresServer& pg, const std::s
   return out;
 }
 
-// Polls InSyncCounts every 200 ms on its own thread from Start(t0) until
+// Polls InSyncCounts every --poll_ms (200 ms) on its own thread from Start(t0) until
 // every server in `servers` has `want` zones IN_SYNC, or nothing moved for
 // --poll_stall_seconds.
 class Poller {
@@ -700,7 +708,7 @@ class Poller {
     for (const auto& [t, counts] : polls_) {
       if (t < next) continue;
       auto it = counts.find(server);
-      absl::StrAppend(&out, out.empty() ? "" : " ", F(t, "s", 0), ":",
+      absl::StrAppend(&out, out.empty() ? "" : " ", F(t, "s", 1), ":",
                       it == counts.end() ? 0 : it->second);
       next = std::floor(t) + 1.0;
     }
@@ -739,7 +747,7 @@ class Poller {
                                    " s; gave up polling");
         return;
       }
-      std::this_thread::sleep_until(p0 + std::chrono::milliseconds(200));
+      std::this_thread::sleep_until(p0 + std::chrono::milliseconds(absl::GetFlag(FLAGS_poll_ms)));
     }
   }
 

@@ -18,19 +18,11 @@
 namespace dns {
 namespace {
 
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 constexpr size_t kMaxApiKeyLength = 512;
 constexpr size_t kMaxLocationLength = 128;
 constexpr size_t kMaxUrlLength = 2048;
 constexpr uint32_t kMaxCapacityQps = 10000000;
 constexpr char kCheckFailed[] = "SERVER_CHECK_FAILED";
-
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested < 0) return InvalidField("page_size", "must not be negative");
-  if (requested == 0) return kDefaultPageSize;
-  return std::min(requested, kMaxPageSize);
-}
 
 bool ValidPort(absl::string_view text) {
   int port = 0;
@@ -380,7 +372,7 @@ absl::StatusOr<Server> ServerManager::GetServer(const std::string& name) {
 
 absl::StatusOr<ListResult<Server>> ServerManager::ListServers(const ListServersQuery& query) {
   absl::StatusOr<int> size = PageSize(query.page_size);
-  if (!size.ok()) return size.status();
+  if (!size.ok()) return InvalidField("page_size", std::string(size.status().message()));
   if (auto bad = CheckLocation(query.filter.location)) return InvalidField("location", *bad);
   const std::string fingerprint =
       Fingerprint({"servers", query.filter.location,

@@ -19,19 +19,11 @@
 namespace dns {
 namespace {
 
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 constexpr size_t kMaxIdLength = 255;
 constexpr size_t kMaxLabels = 64;
 constexpr size_t kMaxNameservers = 20;
 // Zone files are imported as one batch; allow far more than ChangeRRsets.
 constexpr size_t kMaxImportRRsets = 100000;
-
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested < 0) return InvalidField("page_size", "must not be negative");
-  if (requested == 0) return kDefaultPageSize;
-  return std::min(requested, kMaxPageSize);
-}
 
 // Opaque ids from PRAHO: printable, bounded.
 void CheckId(const std::string& value, const std::string& field,
@@ -369,7 +361,7 @@ absl::StatusOr<std::vector<RRset>> ZoneManager::GetZoneRRsets(const std::string&
 
 absl::StatusOr<ListResult<Zone>> ZoneManager::ListZones(const ListZonesQuery& query) {
   absl::StatusOr<int> size = PageSize(query.page_size);
-  if (!size.ok()) return size.status();
+  if (!size.ok()) return InvalidField("page_size", std::string(size.status().message()));
   ZoneFilter filter = query.filter;
   filter.name_prefix = absl::AsciiStrToLower(filter.name_prefix);
   std::vector<FieldViolation> violations;
@@ -492,7 +484,7 @@ absl::StatusOr<ListResult<RRset>> ZoneManager::ListRRsets(const ListRRsetsQuery&
   absl::StatusOr<std::string> zone = CanonicalZoneName(query.zone);
   if (!zone.ok()) return InvalidField("zone", std::string(zone.status().message()));
   absl::StatusOr<int> size = PageSize(query.page_size);
-  if (!size.ok()) return size.status();
+  if (!size.ok()) return InvalidField("page_size", std::string(size.status().message()));
   RRsetFilter filter;
   if (!query.name.empty()) {
     absl::StatusOr<std::string> name = CanonicalOwnerName(query.name, *zone);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "storage/pg_errors.h"
+#include "storage/pg_run.h"
 #include "storage/status_details.h"
 
 namespace dns {
@@ -25,19 +26,11 @@ std::string IntervalText(absl::Duration d) {
 
 }  // namespace
 
-template <typename T, typename Fn>
-absl::StatusOr<T> PgPropagationStore::Run(const char* operation, Fn&& fn) {
-  absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
-  if (!lease.ok()) return lease.status();
-  absl::StatusOr<T> result = GuardPg(operation, [&]() -> absl::StatusOr<T> { return fn(**lease); });
-  if (!result.ok() && absl::IsUnavailable(result.status())) lease->Discard();
-  return result;
-}
 
 absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
     int limit, absl::Duration lease, const std::optional<std::string>& zone) {
-  return Run<std::vector<PropagationTask>>(
-      "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
+  return RunPg<std::vector<PropagationTask>>(
+      *pool_, "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
         pqxx::nontransaction txn(conn);
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of
         // queueing behind each other.
@@ -69,7 +62,7 @@ absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
 absl::StatusOr<std::optional<std::vector<RRsetKey>>> PgPropagationStore::ChangedSince(
     const std::string& zone, uint32_t after_serial) {
   using Result = std::optional<std::vector<RRsetKey>>;
-  return Run<Result>("ChangedSince", [&](pqxx::connection& conn) -> absl::StatusOr<Result> {
+  return RunPg<Result>(*pool_, "ChangedSince", [&](pqxx::connection& conn) -> absl::StatusOr<Result> {
     pqxx::nontransaction txn(conn);
     // The journal reaches back far enough when it still holds the batch
     // that produced after_serial (it is pruned oldest first, only below
@@ -92,7 +85,7 @@ absl::StatusOr<std::optional<std::vector<RRsetKey>>> PgPropagationStore::Changed
 
 absl::StatusOr<bool> PgPropagationStore::MarkApplied(const PropagationTask& task,
                                                      bool did_full_sync) {
-  return Run<bool>("MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+  return RunPg<bool>(*pool_, "MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
     pqxx::work txn(conn);
     if (task.zone_deleted) {
       // Gone from the server; the row goes unless the zone came back since.
@@ -125,7 +118,7 @@ absl::StatusOr<bool> PgPropagationStore::MarkApplied(const PropagationTask& task
 absl::Status PgPropagationStore::MarkFailed(const PropagationTask& task,
                                             const std::string& error, absl::Duration retry_in,
                                             bool need_full_sync) {
-  return Run<bool>("MarkFailed", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+  return RunPg<bool>(*pool_, "MarkFailed", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
            pqxx::nontransaction txn(conn);
            txn.exec_params0(
                "UPDATE dnsv1.zone_servers SET state = 'ERROR', last_error = $3,"
@@ -140,7 +133,7 @@ absl::Status PgPropagationStore::MarkFailed(const PropagationTask& task,
 }
 
 absl::Status PgPropagationStore::WakeServer(const std::string& server) {
-  return Run<bool>("WakeServer", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+  return RunPg<bool>(*pool_, "WakeServer", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
            pqxx::nontransaction txn(conn);
            txn.exec_params0(
                "UPDATE dnsv1.zone_servers SET next_attempt_time = now()"
@@ -153,8 +146,8 @@ absl::Status PgPropagationStore::WakeServer(const std::string& server) {
 
 absl::StatusOr<std::vector<ServerPropagation>> PgPropagationStore::GetPropagation(
     const std::string& zone) {
-  return Run<std::vector<ServerPropagation>>(
-      "GetPropagation",
+  return RunPg<std::vector<ServerPropagation>>(
+      *pool_, "GetPropagation",
       [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<ServerPropagation>> {
         pqxx::nontransaction txn(conn);
         pqxx::result rows = txn.exec_params(
@@ -183,7 +176,7 @@ absl::StatusOr<std::vector<ServerPropagation>> PgPropagationStore::GetPropagatio
 absl::StatusOr<uint32_t> PgPropagationStore::RequestSync(const std::string& zone,
                                                          const std::vector<std::string>& servers) {
   const std::string names = json(servers).dump();
-  return Run<uint32_t>("RequestSync", [&](pqxx::connection& conn) -> absl::StatusOr<uint32_t> {
+  return RunPg<uint32_t>(*pool_, "RequestSync", [&](pqxx::connection& conn) -> absl::StatusOr<uint32_t> {
     pqxx::work txn(conn);
     pqxx::result z = txn.exec_params("SELECT serial FROM dnsv1.zones WHERE name = $1", zone);
     if (z.empty()) {
@@ -215,7 +208,7 @@ absl::StatusOr<uint32_t> PgPropagationStore::RequestSync(const std::string& zone
 }
 
 absl::StatusOr<int64_t> PgPropagationStore::PruneJournal() {
-  return Run<int64_t>("PruneJournal", [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
+  return RunPg<int64_t>(*pool_, "PruneJournal", [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
     pqxx::nontransaction txn(conn);
     // Keep the entry at each server's applied serial: ChangedSince needs it
     // as the anchor.

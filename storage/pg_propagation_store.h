@@ -26,9 +26,6 @@ class PgPropagationStore : public PropagationStore {
   absl::StatusOr<int64_t> PruneJournal() override;
 
  private:
-  template <typename T, typename Fn>
-  absl::StatusOr<T> Run(const char* operation, Fn&& fn);
-
   std::shared_ptr<ConnectionPool> pool_;
 };
 

@@ -5,13 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "storage/pg_errors.h"
+#include "storage/pg_run.h"
 #include "storage/pg_zone_store.h"
 #include "storage/status_details.h"
 
 namespace dns {
 namespace {
-
-constexpr int kMaxTransientAttempts = 4;
 
 // Every column but api_key_sealed: reads that do not need the key never
 // fetch it.
@@ -103,23 +102,6 @@ void CompleteRequest(pqxx::work& txn, const RequestKey& key, int64_t version) {
 PgServerStore::PgServerStore(std::shared_ptr<ConnectionPool> pool, SecretBox box)
     : pool_(std::move(pool)), box_(std::move(box)) {}
 
-template <typename T, typename Fn>
-absl::StatusOr<T> PgServerStore::Run(const char* operation, Fn&& fn) {
-  absl::Status last;
-  for (int attempt = 0; attempt < kMaxTransientAttempts; ++attempt) {
-    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
-    if (!lease.ok()) return lease.status();
-    absl::StatusOr<T> result =
-        GuardPg(operation, [&]() -> absl::StatusOr<T> { return fn(**lease); });
-    if (!result.ok() && absl::IsUnavailable(result.status())) lease->Discard();
-    if (result.ok() || !IsTransient(result.status())) return result;
-    last = result.status();
-  }
-  return WithReason(absl::AbortedError(absl::StrCat(operation, ": gave up after ",
-                                                    kMaxTransientAttempts,
-                                                    " conflicting attempts: ", last.message())),
-                    "CONCURRENT_MODIFICATION");
-}
 
 RequestKey PgServerStore::KeyWithSecret(const RequestKey& key, const std::string* api_key) const {
   if (key.request_id.empty()) return key;
@@ -137,7 +119,7 @@ absl::StatusOr<Server> PgServerStore::RegisterServer(const Server& server,
   const RequestKey key = KeyWithSecret(request_key, &server.api_key);
   const std::optional<std::string> checked = MicrosParam(server.last_check_time);
   const ServerStatus status = server.maintenance ? ServerStatus::kMaintenance : server.status;
-  absl::StatusOr<bool> done = Run<bool>("RegisterServer", [&](pqxx::connection& conn) {
+  absl::StatusOr<bool> done = RunPg<bool>(*pool_, "RegisterServer", [&](pqxx::connection& conn) {
     pqxx::work txn(conn);
     if (Claim(txn, key, "RegisterServer", server.name)) return true;
     txn.exec_params0(
@@ -171,7 +153,7 @@ absl::StatusOr<Server> PgServerStore::RegisterServer(const Server& server,
 }
 
 absl::StatusOr<Server> PgServerStore::GetServer(const std::string& name) {
-  return Run<Server>("GetServer", [&](pqxx::connection& conn) -> absl::StatusOr<Server> {
+  return RunPg<Server>(*pool_, "GetServer", [&](pqxx::connection& conn) -> absl::StatusOr<Server> {
     pqxx::nontransaction txn(conn);
     pqxx::result rows = txn.exec_params(
         absl::StrCat("SELECT ", kServerColumns, " FROM dnsv1.servers s WHERE s.name = $1"), name);
@@ -184,8 +166,7 @@ absl::StatusOr<Page<Server>> PgServerStore::ListServers(const ServerFilter& filt
                                                         const std::string& after_name,
                                                         int limit) {
   const std::string mode = filter.mode ? ModeName(*filter.mode) : "";
-  return Run<Page<Server>>(
-      "ListServers", [&](pqxx::connection& conn) -> absl::StatusOr<Page<Server>> {
+  return RunPg<Page<Server>>(*pool_, "ListServers", [&](pqxx::connection& conn) -> absl::StatusOr<Page<Server>> {
         pqxx::nontransaction txn(conn);
         pqxx::result rows = txn.exec_params(
             absl::StrCat("SELECT ", kServerColumns,
@@ -231,7 +212,7 @@ absl::StatusOr<Server> PgServerStore::UpdateServer(const std::string& name,
   const bool reaches_differently =
       update.api_url.has_value() || update.api_key.has_value() || update.dns_address.has_value();
 
-  absl::StatusOr<bool> done = Run<bool>("UpdateServer", [&](pqxx::connection& conn)
+  absl::StatusOr<bool> done = RunPg<bool>(*pool_, "UpdateServer", [&](pqxx::connection& conn)
                                                             -> absl::StatusOr<bool> {
     pqxx::work txn(conn);
     if (Claim(txn, key, "UpdateServer", name)) return true;
@@ -281,7 +262,7 @@ absl::StatusOr<Server> PgServerStore::UpdateServer(const std::string& name,
 }
 
 absl::Status PgServerStore::DeregisterServer(const std::string& name) {
-  return Run<bool>("DeregisterServer",
+  return RunPg<bool>(*pool_, "DeregisterServer",
                    [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
                      pqxx::work txn(conn);
                      // zone_servers rows go with it (ON DELETE CASCADE).
@@ -300,7 +281,7 @@ absl::Status PgServerStore::RecordCheck(const std::string& name, const ServerChe
       MicrosParam(check.time == absl::InfinitePast() || check.time == absl::Time()
                       ? absl::Now()
                       : check.time);
-  return Run<bool>("RecordCheck",
+  return RunPg<bool>(*pool_, "RecordCheck",
                    [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
                      pqxx::nontransaction txn(conn);
                      pqxx::result r = txn.exec_params(
@@ -320,8 +301,8 @@ absl::Status PgServerStore::RecordCheck(const std::string& name, const ServerChe
 
 absl::StatusOr<std::vector<Server>> PgServerStore::ListServersWithKeys() {
   absl::StatusOr<std::vector<std::pair<Server, std::string>>> rows =
-      Run<std::vector<std::pair<Server, std::string>>>(
-          "ListServersWithKeys",
+      RunPg<std::vector<std::pair<Server, std::string>>>(
+          *pool_, "ListServersWithKeys",
           [&](pqxx::connection& conn)
               -> absl::StatusOr<std::vector<std::pair<Server, std::string>>> {
             pqxx::nontransaction txn(conn);

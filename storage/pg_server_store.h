@@ -43,8 +43,6 @@ class PgServerStore : public ServerStore {
   const SecretBox& box() const { return box_; }
 
  private:
-  template <typename T, typename Fn>
-  absl::StatusOr<T> Run(const char* operation, Fn&& fn);
   RequestKey KeyWithSecret(const RequestKey& key, const std::string* api_key) const;
 
   std::shared_ptr<ConnectionPool> pool_;

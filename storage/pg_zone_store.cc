@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
 #include "storage/pg_errors.h"
+#include "storage/pg_run.h"
 #include "storage/serial.h"
 #include "storage/status_details.h"
 
@@ -18,8 +19,6 @@ namespace dns {
 namespace {
 
 using json = nlohmann::json;
-
-constexpr int kMaxTransientAttempts = 4;
 
 constexpr char kZoneColumns[] =
     "z.name, z.kind, z.account, z.customer_id, z.hosting_service_id,"
@@ -193,24 +192,6 @@ void PgZoneStore::PrepareConnection(pqxx::connection& conn) {
   conn.prepare("zone_id", "SELECT domain_id FROM dnsv1.zones WHERE name = $1");
 }
 
-template <typename T, typename Fn>
-absl::StatusOr<T> PgZoneStore::Run(const char* operation, Fn&& fn) {
-  absl::Status last;
-  for (int attempt = 0; attempt < kMaxTransientAttempts; ++attempt) {
-    absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
-    if (!lease.ok()) return lease.status();
-    absl::StatusOr<T> result = GuardPg(operation, [&]() -> absl::StatusOr<T> {
-      return fn(**lease);
-    });
-    if (!result.ok() && absl::IsUnavailable(result.status())) lease->Discard();
-    if (result.ok() || !IsTransient(result.status())) return result;
-    last = result.status();
-  }
-  return WithReason(absl::AbortedError(absl::StrCat(operation, ": gave up after ",
-                                                    kMaxTransientAttempts,
-                                                    " conflicting attempts: ", last.message())),
-                    "CONCURRENT_MODIFICATION");
-}
 
 absl::Status PgZoneStore::Ping(absl::Time deadline) {
   absl::Status status;
@@ -232,7 +213,7 @@ absl::Status PgZoneStore::Ping(absl::Time deadline) {
 
 absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey& key) {
   const Zone& zone = nz.zone;
-  absl::StatusOr<bool> replayed = Run<bool>("CreateZone", [&](pqxx::connection& conn) {
+  absl::StatusOr<bool> replayed = RunPg<bool>(*pool_, "CreateZone", [&](pqxx::connection& conn) {
     pqxx::work txn(conn);
     if (Claim(txn, key, "CreateZone", zone.name).replayed) return true;
     int domain_id =
@@ -280,7 +261,7 @@ absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey
 }
 
 absl::StatusOr<Zone> PgZoneStore::GetZone(const std::string& name) {
-  return Run<Zone>("GetZone", [&](pqxx::connection& conn) -> absl::StatusOr<Zone> {
+  return RunPg<Zone>(*pool_, "GetZone", [&](pqxx::connection& conn) -> absl::StatusOr<Zone> {
     pqxx::nontransaction txn(conn);
     pqxx::result rows = txn.exec_prepared("get_zone", name);
     if (rows.empty()) return ZoneNotFound(name);
@@ -312,7 +293,7 @@ absl::StatusOr<Page<Zone>> PgZoneStore::ListZones(const ZoneFilter& filter,
   if (!after_name.empty()) absl::StrAppend(&where, " AND z.name > ", param(after_name));
   sql = absl::StrCat("SELECT ", kZoneColumns, " FROM dnsv1.zones z WHERE ", where,
                      " ORDER BY z.name LIMIT ", limit + 1);
-  return Run<Page<Zone>>("ListZones", [&](pqxx::connection& conn) -> absl::StatusOr<Page<Zone>> {
+  return RunPg<Page<Zone>>(*pool_, "ListZones", [&](pqxx::connection& conn) -> absl::StatusOr<Page<Zone>> {
     pqxx::nontransaction txn(conn);
     pqxx::result rows = txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     Page<Zone> page;
@@ -332,7 +313,7 @@ absl::StatusOr<Zone> PgZoneStore::UpdateZone(const std::string& name, const Zone
                                              const RequestKey& key) {
   absl::StatusOr<std::optional<int64_t>> expected_version = ExpectedVersion(expect);
   if (!expected_version.ok()) return expected_version.status();
-  absl::StatusOr<bool> done = Run<bool>("UpdateZone", [&](pqxx::connection& conn)
+  absl::StatusOr<bool> done = RunPg<bool>(*pool_, "UpdateZone", [&](pqxx::connection& conn)
                                                           -> absl::StatusOr<bool> {
     pqxx::work txn(conn);
     if (Claim(txn, key, "UpdateZone", name).replayed) return true;
@@ -425,7 +406,7 @@ absl::Status PgZoneStore::DeleteZone(const std::string& name, const Expectations
                                      const RequestKey& key) {
   absl::StatusOr<std::optional<int64_t>> expected_version = ExpectedVersion(expect);
   if (!expected_version.ok()) return expected_version.status();
-  return Run<bool>("DeleteZone",
+  return RunPg<bool>(*pool_, "DeleteZone",
                    [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
                      pqxx::work txn(conn);
                      if (Claim(txn, key, "DeleteZone", name).replayed) return true;
@@ -450,8 +431,7 @@ absl::Status PgZoneStore::DeleteZone(const std::string& name, const Expectations
 }
 
 absl::StatusOr<std::vector<RRset>> PgZoneStore::GetZoneRRsets(const std::string& zone) {
-  return Run<std::vector<RRset>>(
-      "GetZoneRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
+  return RunPg<std::vector<RRset>>(*pool_, "GetZoneRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
         pqxx::read_transaction txn(conn);  // one snapshot for id and records
         pqxx::result id = txn.exec_prepared("zone_id", zone);
         if (id.empty()) return ZoneNotFound(zone);
@@ -463,8 +443,7 @@ absl::StatusOr<Page<RRset>> PgZoneStore::ListRRsets(const std::string& zone,
                                                     const RRsetFilter& filter,
                                                     const std::string& after_name,
                                                     const std::string& after_type, int limit) {
-  return Run<Page<RRset>>(
-      "ListRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<Page<RRset>> {
+  return RunPg<Page<RRset>>(*pool_, "ListRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<Page<RRset>> {
         pqxx::read_transaction txn(conn);
         pqxx::result id = txn.exec_prepared("zone_id", zone);
         if (id.empty()) return ZoneNotFound(zone);
@@ -509,8 +488,7 @@ absl::StatusOr<std::vector<RRset>> PgZoneStore::GetRRsets(
   json wanted = json::array();
   for (const auto& [name, type] : keys) wanted.push_back({{"n", Bare(name)}, {"t", type}});
   const std::string wanted_text = wanted.dump();
-  return Run<std::vector<RRset>>(
-      "GetRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
+  return RunPg<std::vector<RRset>>(*pool_, "GetRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
         pqxx::read_transaction txn(conn);
         pqxx::result id = txn.exec_prepared("zone_id", zone);
         if (id.empty()) return ZoneNotFound(zone);
@@ -543,8 +521,7 @@ absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,
   const std::string expected_version_text =
       *expected_version ? absl::StrCat(**expected_version) : std::string();
   const int64_t floor = DateSerialFloor(absl::Now());
-  return Run<ChangeResult>(
-      "ChangeRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<ChangeResult> {
+  return RunPg<ChangeResult>(*pool_, "ChangeRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<ChangeResult> {
         // One statement, so one round trip and its own transaction.
         pqxx::nontransaction txn(conn);
         pqxx::row row = txn.exec_prepared1(
@@ -557,7 +534,7 @@ absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,
           return ZoneNotFound(zone);
         }
         return ChangeResult{static_cast<uint32_t>(row[0].as<int64_t>()),
-                            FormatEtag(row[1].as<int64_t>())};
+                            FormatEtag(row[1].as<int64_t>()), {}};
       });
 }
 

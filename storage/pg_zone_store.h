@@ -42,10 +42,6 @@ class PgZoneStore : public ZoneStore {
                                             const RequestKey& key) override;
 
  private:
-  // Runs fn(connection) with a pooled connection, mapping exceptions to
-  // Status and retrying transient conflicts a bounded number of times.
-  template <typename T, typename Fn>
-  absl::StatusOr<T> Run(const char* operation, Fn&& fn);
 
   std::shared_ptr<ConnectionPool> pool_;
 };

@@ -1,5 +1,7 @@
 #include "server/domain/page_token.h"
 
+#include <algorithm>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -125,6 +127,14 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(std::string_view token,
     return absl::InvalidArgumentError("page_token was issued for different filters");
   }
   return key;
+}
+
+absl::StatusOr<int> PageSize(int requested) {
+  if (requested < 0) {
+    return absl::InvalidArgumentError("page_size: must not be negative");
+  }
+  if (requested == 0) return kDefaultPageSize;
+  return std::min(requested, kMaxPageSize);
 }
 
 }  // namespace dns

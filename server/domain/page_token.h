@@ -38,6 +38,13 @@ std::string EncodePageToken(const std::vector<std::string>& last_key,
 absl::StatusOr<std::vector<std::string>> DecodePageToken(std::string_view token,
                                                          std::string_view filter_fingerprint);
 
+inline constexpr int kDefaultPageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+
+// AIP-158: 0 means the default, larger sizes are coerced to the maximum,
+// negative ones are INVALID_ARGUMENT on `page_size`.
+absl::StatusOr<int> PageSize(int requested);
+
 }  // namespace dns
 
 #endif  // DNS_SERVER_DOMAIN_PAGE_TOKEN_H_

@@ -75,10 +75,16 @@ BEGIN
 END;
 $$;
 
--- ChangeRRsets now also journals the batch and enqueues propagation in the
--- same transaction (only when servers are registered: a fleet-less service
--- pays nothing).
-CREATE OR REPLACE FUNCTION dnsv1.change_rrsets(
+-- Applies one ChangeRRsets batch in one statement (so one round trip and one
+-- transaction): locks the zone row, checks the expected serial/version,
+-- deletes then inserts, enforces CNAME exclusivity against stored data,
+-- rectifies delegation auth flags, bumps the SOA serial once, and journals
+-- the batch and marks it pending on every server (only when servers are
+-- registered: a fleet-less service pays nothing).
+-- p_deletes: [{"n": name, "t": type}] for every changed RRset (REPLACE too).
+-- p_inserts: [{"n","t","c","ttl","p","d"}] rows in gpgsql form (MX/SRV
+-- priority in "p"). Names are without the trailing dot, as PowerDNS stores them.
+CREATE FUNCTION dnsv1.change_rrsets(
     p_zone TEXT, p_deletes JSONB, p_inserts JSONB,
     p_expected_serial BIGINT, p_expected_version BIGINT, p_serial_floor BIGINT,
     p_request_id TEXT, p_fingerprint TEXT,
