@@ -91,7 +91,7 @@ rendered as integers (Helm reads YAML numbers as float64, which would print
 {{- $env := dict }}
 {{- range $key, $value := .Values.config }}
 {{- $flag := snakecase $key }}
-{{- if has $flag (list "database_url" "listen" "migrate_on_start") }}
+{{- if has $flag (list "database_url" "listen" "migrate_on_start" "secret_key") }}
 {{- fail (printf "config.%s is set by the chart (database.*, containerPort, migrations.job.enabled); remove it from config" $key) }}
 {{- end }}
 {{- $str := "" }}

@@ -143,7 +143,10 @@ check_not "a: no HPA by default" grep -q '^kind: HorizontalPodAutoscaler$' "$A"
 
 # --- (b) existing Secret ------------------------------------------------------
 B="$TMP/b.yaml"
-render "$B" --set database.existingSecret=dns-db --set database.existingSecretKey=url
+render "$B" --set database.existingSecret=dns-db --set database.existingSecretKey=url \
+  --set secretKey.existingSecret=dns-sealing
+check "b: DNSD_SECRET_KEY comes from the sealing Secret" \
+  eval "docs '$B' Deployment | grep -A4 -E -- '- name: DNSD_SECRET_KEY\$' | grep -A1 -E 'name: dns-sealing\$' | grep -Eq 'key: secret-key\$'"
 check_not "b: no Secret rendered" grep -q '^kind: Secret$' "$B"
 check "b: Deployment reads the existing Secret" \
   eval "docs '$B' Deployment | grep -A4 -E -- '- name: DNSD_DATABASE_URL\$' | grep -A1 -E 'name: dns-db\$' | grep -Eq 'key: url\$'"
