@@ -169,7 +169,10 @@ int RunServer() {
   pool_options.url = DatabaseUrl();
   pool_options.size = absl::GetFlag(FLAGS_db_pool_size);
   pool_options.acquire_timeout = absl::GetFlag(FLAGS_db_acquire_timeout);
-  pool_options.on_connect = &PgZoneStore::PrepareConnection;
+  pool_options.on_connect = [](pqxx::connection& conn) {
+    PgZoneStore::PrepareConnection(conn);
+    PgPropagationStore::PrepareConnection(conn);
+  };
   auto pool = std::make_shared<ConnectionPool>(pool_options);
 
   absl::StatusOr<SecretBox> secret_box = SecretBox::FromBase64Key(absl::GetFlag(FLAGS_secret_key));

@@ -83,7 +83,20 @@ void Propagator::Stop() {
   workers_.Shutdown();
 }
 
+bool Propagator::NoFleet() {
+  absl::MutexLock lock(&mu_);
+  return server_by_name_.empty() && !reload_;
+}
+
+absl::StatusOr<std::vector<ServerPropagation>> Propagator::State(const std::string& zone) {
+  if (NoFleet()) return std::vector<ServerPropagation>();
+  return store_.GetPropagation(zone);
+}
+
 void Propagator::Kick(const std::string& zone, const std::string& request_id) {
+  // Without servers there is nothing to push; the loop's poll covers a
+  // server registered meanwhile by another replica.
+  if (NoFleet()) return;
   // Claiming is a query: do it off the caller's (RPC) thread.
   (void)workers_.Schedule([this, zone, request_id] { ClaimAndDispatch(zone, request_id); });
 }

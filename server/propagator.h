@@ -70,9 +70,7 @@ class Propagator : public PropagationControl {
   // returns the states then.
   std::vector<ServerPropagation> Wait(const std::string& zone, uint32_t serial, bool deleted,
                                       absl::Time deadline) override;
-  absl::StatusOr<std::vector<ServerPropagation>> State(const std::string& zone) override {
-    return store_.GetPropagation(zone);
-  }
+  absl::StatusOr<std::vector<ServerPropagation>> State(const std::string& zone) override;
   absl::StatusOr<uint32_t> RequestSync(const std::string& zone,
                                        const std::vector<std::string>& servers) override {
     return store_.RequestSync(zone, servers);
@@ -94,6 +92,8 @@ class Propagator : public PropagationControl {
                                const PropagationTask& task, const pdns::CallContext& ctx);
   void ProbeFailingServers();
   void NotifyWaiters();
+  // No servers registered (as of the last reload): writes cost nothing more.
+  bool NoFleet();
 
   PropagationStore& store_;
   ZoneStore& zones_;

@@ -26,6 +26,35 @@ std::string IntervalText(absl::Duration d) {
 
 }  // namespace
 
+void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
+  // The propagator's hot statements, planned once per connection.
+  conn.prepare("claim_due",
+      "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval"
+      " FROM (SELECT zs2.zone, zs2.server FROM dnsv1.zone_servers zs2"
+      "       JOIN dnsv1.servers s ON s.name = zs2.server"
+      "       WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
+      "         AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
+      "         AND NOT s.maintenance AND ($3 = '' OR zs2.zone = $3)"
+      "       ORDER BY zs2.next_attempt_time LIMIT $1"
+      "       FOR UPDATE OF zs2 SKIP LOCKED) due"
+      " WHERE zs.zone = due.zone AND zs.server = due.server"
+      " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
+      "   zs.zone_deleted, zs.full_sync, zs.attempts");
+  conn.prepare("mark_applied",
+      "UPDATE dnsv1.zone_servers SET applied_serial = $3, lease_until = NULL, attempts = 0,"
+      " last_error = '', update_time = now(),"
+      " full_sync = full_sync AND NOT ($4 AND desired_serial = $3),"
+      " state = CASE WHEN desired_serial = $3 AND NOT zone_deleted THEN 'IN_SYNC'"
+      "              ELSE 'PENDING' END"
+      " WHERE zone = $1 AND server = $2 RETURNING state");
+  conn.prepare("zone_propagation",
+      "SELECT zs.server, zs.state, s.maintenance, zs.desired_serial, zs.applied_serial,"
+      " zs.last_error, zs.attempts,"
+      " (extract(epoch from zs.update_time) * 1000000)::bigint"
+      " FROM dnsv1.zone_servers zs JOIN dnsv1.servers s ON s.name = zs.server"
+      " WHERE zs.zone = $1 ORDER BY zs.server");
+}
+
 
 absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
     int limit, absl::Duration lease, const std::optional<std::string>& zone) {
@@ -34,19 +63,8 @@ absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
         pqxx::nontransaction txn(conn);
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of
         // queueing behind each other.
-        pqxx::result rows = txn.exec_params(
-            "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval"
-            " FROM (SELECT zs2.zone, zs2.server FROM dnsv1.zone_servers zs2"
-            "       JOIN dnsv1.servers s ON s.name = zs2.server"
-            "       WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
-            "         AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
-            "         AND NOT s.maintenance AND ($3 = '' OR zs2.zone = $3)"
-            "       ORDER BY zs2.next_attempt_time LIMIT $1"
-            "       FOR UPDATE OF zs2 SKIP LOCKED) due"
-            " WHERE zs.zone = due.zone AND zs.server = due.server"
-            " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
-            "   zs.zone_deleted, zs.full_sync, zs.attempts",
-            limit, IntervalText(lease), zone.value_or(""));
+        pqxx::result rows =
+            txn.exec_prepared("claim_due", limit, IntervalText(lease), zone.value_or(""));
         std::vector<PropagationTask> tasks;
         for (const auto& row : rows) {
           tasks.push_back(PropagationTask{
@@ -86,32 +104,28 @@ absl::StatusOr<std::optional<std::vector<RRsetKey>>> PgPropagationStore::Changed
 absl::StatusOr<bool> PgPropagationStore::MarkApplied(const PropagationTask& task,
                                                      bool did_full_sync) {
   return RunPg<bool>(*pool_, "MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
-    pqxx::work txn(conn);
-    if (task.zone_deleted) {
-      // Gone from the server; the row goes unless the zone came back since.
-      pqxx::result gone = txn.exec_params(
-          "DELETE FROM dnsv1.zone_servers WHERE zone = $1 AND server = $2 AND zone_deleted"
-          " RETURNING 1",
-          task.zone, task.server);
-      if (gone.empty()) {
-        txn.exec_params0(
-            "UPDATE dnsv1.zone_servers SET lease_until = NULL, applied_serial = 0,"
-            " full_sync = true WHERE zone = $1 AND server = $2",
-            task.zone, task.server);
-      }
-      txn.commit();
-      return !gone.empty();
+    if (!task.zone_deleted) {
+      // One statement: its own transaction, no BEGIN/COMMIT round trips.
+      pqxx::nontransaction txn(conn);
+      pqxx::result row = txn.exec_prepared("mark_applied", task.zone, task.server,
+                                           static_cast<int64_t>(task.desired_serial),
+                                           did_full_sync);
+      return !row.empty() && row[0][0].as<std::string>() == "IN_SYNC";
     }
-    pqxx::result row = txn.exec_params(
-        "UPDATE dnsv1.zone_servers SET applied_serial = $3, lease_until = NULL, attempts = 0,"
-        " last_error = '', update_time = now(),"
-        " full_sync = full_sync AND NOT ($4 AND desired_serial = $3),"
-        " state = CASE WHEN desired_serial = $3 AND NOT zone_deleted THEN 'IN_SYNC'"
-        "              ELSE 'PENDING' END"
-        " WHERE zone = $1 AND server = $2 RETURNING state",
-        task.zone, task.server, static_cast<int64_t>(task.desired_serial), did_full_sync);
+    pqxx::work txn(conn);
+    // Gone from the server; the row goes unless the zone came back since.
+    pqxx::result gone = txn.exec_params(
+        "DELETE FROM dnsv1.zone_servers WHERE zone = $1 AND server = $2 AND zone_deleted"
+        " RETURNING 1",
+        task.zone, task.server);
+    if (gone.empty()) {
+      txn.exec_params0(
+          "UPDATE dnsv1.zone_servers SET lease_until = NULL, applied_serial = 0,"
+          " full_sync = true WHERE zone = $1 AND server = $2",
+          task.zone, task.server);
+    }
     txn.commit();
-    return !row.empty() && row[0][0].as<std::string>() == "IN_SYNC";
+    return !gone.empty();
   });
 }
 
@@ -150,13 +164,7 @@ absl::StatusOr<std::vector<ServerPropagation>> PgPropagationStore::GetPropagatio
       *pool_, "GetPropagation",
       [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<ServerPropagation>> {
         pqxx::nontransaction txn(conn);
-        pqxx::result rows = txn.exec_params(
-            "SELECT zs.server, zs.state, s.maintenance, zs.desired_serial, zs.applied_serial,"
-            " zs.last_error, zs.attempts,"
-            " (extract(epoch from zs.update_time) * 1000000)::bigint"
-            " FROM dnsv1.zone_servers zs JOIN dnsv1.servers s ON s.name = zs.server"
-            " WHERE zs.zone = $1 ORDER BY zs.server",
-            zone);
+        pqxx::result rows = txn.exec_prepared("zone_propagation", zone);
         std::vector<ServerPropagation> out;
         for (const auto& row : rows) {
           ServerPropagation p;

@@ -12,6 +12,9 @@ class PgPropagationStore : public PropagationStore {
  public:
   explicit PgPropagationStore(std::shared_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
 
+  // Prepares this store's statements; part of the pool's on_connect hook.
+  static void PrepareConnection(pqxx::connection& conn);
+
   absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
       int limit, absl::Duration lease, const std::optional<std::string>& zone) override;
   absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(const std::string& zone,
