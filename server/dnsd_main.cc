@@ -34,7 +34,10 @@
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port.");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL, e.g. postgresql://dns@db:5432/dns (required).");
-ABSL_FLAG(int, db_pool_size, 16, "Maximum PostgreSQL connections held by this process.");
+ABSL_FLAG(int, db_pool_size, 16,
+          "Maximum PostgreSQL connections for RPCs and propagation reads.");
+ABSL_FLAG(int, db_propagation_pool_size, 4,
+          "Further PostgreSQL connections for propagation bookkeeping (claims, marks).");
 ABSL_FLAG(absl::Duration, db_acquire_timeout, absl::Seconds(5),
           "How long a call waits for a free database connection before UNAVAILABLE.");
 ABSL_FLAG(absl::Duration, db_statement_timeout, absl::Seconds(10),
@@ -81,7 +84,7 @@ namespace dns {
 namespace {
 
 constexpr const char* kFlagNames[] = {
-    "listen",        "database_url",    "db_pool_size",         "db_acquire_timeout",
+    "listen",        "database_url",    "db_pool_size", "db_propagation_pool_size", "db_acquire_timeout",
     "db_statement_timeout", "migrate_on_start", "log_level",   "log_format",
     "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
     "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
@@ -169,10 +172,7 @@ int RunServer() {
   pool_options.url = DatabaseUrl();
   pool_options.size = absl::GetFlag(FLAGS_db_pool_size);
   pool_options.acquire_timeout = absl::GetFlag(FLAGS_db_acquire_timeout);
-  pool_options.on_connect = [](pqxx::connection& conn) {
-    PgZoneStore::PrepareConnection(conn);
-    PgPropagationStore::PrepareConnection(conn);
-  };
+  pool_options.on_connect = [](pqxx::connection& conn) { PgZoneStore::PrepareConnection(conn); };
   auto pool = std::make_shared<ConnectionPool>(pool_options);
 
   absl::StatusOr<SecretBox> secret_box = SecretBox::FromBase64Key(absl::GetFlag(FLAGS_secret_key));
@@ -191,7 +191,13 @@ int RunServer() {
 
   PgZoneStore store(pool);
   PgServerStore server_store(pool, *secret_box);
-  PgPropagationStore propagation_store(pool);
+  // Propagation bookkeeping on a small pool of its own (see
+  // PrepareOwnConnection: no WAL flush wait per mark).
+  ConnectionPool::Options propagation_pool_options = pool_options;
+  propagation_pool_options.size = absl::GetFlag(FLAGS_db_propagation_pool_size);
+  propagation_pool_options.on_connect = &PgPropagationStore::PrepareOwnConnection;
+  PgPropagationStore propagation_store(
+      std::make_shared<ConnectionPool>(propagation_pool_options));
 
   pdns::ClientOptions client_options;
   client_options.max_in_flight = absl::GetFlag(FLAGS_pdns_max_in_flight);

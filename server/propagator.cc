@@ -158,6 +158,14 @@ void Propagator::Loop() {
 
 void Propagator::ClaimAndDispatch(const std::optional<std::string>& zone,
                                   const std::string& request_id) {
+  if (!zone && workers_.queued() >= static_cast<size_t>(options_.claim_batch)) {
+    // Claim no further ahead than the workers get through soon: a row
+    // claimed now but pushed after its lease ran out would be claimed again
+    // and pushed twice. A worker wakes the loop when the queue runs low.
+    absl::MutexLock lock(&mu_);
+    backlogged_ = true;
+    return;
+  }
   absl::StatusOr<std::vector<PropagationTask>> tasks =
       store_.ClaimDue(options_.claim_batch, options_.lease, zone);
   if (!tasks.ok()) {
@@ -237,6 +245,13 @@ void Propagator::Process(const PropagationTask& task, const std::string& request
        {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(absl::Now() - start))},
        {"error", std::string(status.message())}});
   NotifyWaiters();
+  if (workers_.queued() < static_cast<size_t>(options_.claim_batch / 2)) {
+    absl::MutexLock lock(&mu_);
+    if (backlogged_) {
+      backlogged_ = false;
+      wake_ = true;
+    }
+  }
   // Newer changes arrived while this push was under way.
   if (more) ClaimAndDispatch(task.zone, ctx.request_id);
 }

@@ -109,6 +109,8 @@ class Propagator : public PropagationControl {
   absl::Time last_reload_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool reload_ ABSL_GUARDED_BY(mu_) = true;
+  // The loop skipped a claim because the work queue was full.
+  bool backlogged_ ABSL_GUARDED_BY(mu_) = false;
   int64_t progress_ ABSL_GUARDED_BY(mu_) = 0;  // bumps on every finished task
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread loop_;

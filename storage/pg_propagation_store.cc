@@ -26,20 +26,32 @@ std::string IntervalText(absl::Duration d) {
 
 }  // namespace
 
+void PgPropagationStore::PrepareOwnConnection(pqxx::connection& conn) {
+  pqxx::nontransaction(conn).exec("SET synchronous_commit = off");
+  PrepareConnection(conn);
+}
+
 void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
   // The propagator's hot statements, planned once per connection.
-  conn.prepare("claim_due",
+  // Two claim statements, not one with "$3 = '' OR zone = $3": a generic
+  // plan for the OR form cannot use the primary key, and the per-zone claim
+  // (one per committed write) then walks every pending row.
+  constexpr char kClaimTail[] =
+      "       FOR UPDATE OF zs2 SKIP LOCKED) due"
+      " WHERE zs.zone = due.zone AND zs.server = due.server"
+      " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
+      "   zs.zone_deleted, zs.full_sync, zs.attempts";
+  constexpr char kClaimHead[] =
       "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval"
       " FROM (SELECT zs2.zone, zs2.server FROM dnsv1.zone_servers zs2"
       "       JOIN dnsv1.servers s ON s.name = zs2.server"
       "       WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
       "         AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
-      "         AND NOT s.maintenance AND ($3 = '' OR zs2.zone = $3)"
-      "       ORDER BY zs2.next_attempt_time LIMIT $1"
-      "       FOR UPDATE OF zs2 SKIP LOCKED) due"
-      " WHERE zs.zone = due.zone AND zs.server = due.server"
-      " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
-      "   zs.zone_deleted, zs.full_sync, zs.attempts");
+      "         AND NOT s.maintenance";
+  conn.prepare("claim_due", absl::StrCat(kClaimHead,
+      "       ORDER BY zs2.next_attempt_time LIMIT $1", kClaimTail));
+  conn.prepare("claim_zone", absl::StrCat(kClaimHead, " AND zs2.zone = $3",
+      "       LIMIT $1", kClaimTail));
   conn.prepare("mark_applied",
       "UPDATE dnsv1.zone_servers SET applied_serial = $3, lease_until = NULL, attempts = 0,"
       " last_error = '', update_time = now(),"
@@ -64,7 +76,8 @@ absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of
         // queueing behind each other.
         pqxx::result rows =
-            txn.exec_prepared("claim_due", limit, IntervalText(lease), zone.value_or(""));
+            zone ? txn.exec_prepared("claim_zone", limit, IntervalText(lease), *zone)
+                 : txn.exec_prepared("claim_due", limit, IntervalText(lease));
         std::vector<PropagationTask> tasks;
         for (const auto& row : rows) {
           tasks.push_back(PropagationTask{

@@ -14,6 +14,13 @@ class PgPropagationStore : public PropagationStore {
 
   // Prepares this store's statements; part of the pool's on_connect hook.
   static void PrepareConnection(pqxx::connection& conn);
+  // The on_connect hook of a pool of this store's own: PrepareConnection
+  // plus synchronous_commit off. This store only records progress (claims,
+  // applied/failed marks, sync requests); what is pending is written durably
+  // by each write's own transaction. A mark lost in a database crash means
+  // one more idempotent push, and the store saves a WAL flush per zone per
+  // server.
+  static void PrepareOwnConnection(pqxx::connection& conn);
 
   absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
       int limit, absl::Duration lease, const std::optional<std::string>& zone) override;

@@ -185,11 +185,22 @@ void PgZoneStore::PrepareConnection(pqxx::connection& conn) {
                "$1, $2::jsonb, $3::jsonb, $4::bigint, $5::bigint, $6::bigint, $7, $8)");
   conn.prepare("get_zone", absl::StrCat("SELECT ", kZoneColumns,
                                         " FROM dnsv1.zones z WHERE z.name = $1"));
-  conn.prepare("zone_records",
-               "SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled"
-               " FROM records r WHERE r.domain_id = $1 AND r.type IS NOT NULL"
-               " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id");
   conn.prepare("zone_id", "SELECT domain_id FROM dnsv1.zones WHERE name = $1");
+  // By zone name in one statement (one snapshot, one round trip): the
+  // propagator reads a whole zone for every full sync.
+  conn.prepare("zone_records_by_name",
+               "SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled"
+               " FROM dnsv1.zones z JOIN records r ON r.domain_id = z.domain_id"
+               " WHERE z.name = $1 AND r.type IS NOT NULL"
+               " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id");
+  // The RRsets a coalesced PATCH sends, by zone name and [{"n","t"}] keys.
+  conn.prepare("zone_rrsets_by_key",
+               "SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled"
+               " FROM dnsv1.zones z JOIN records r ON r.domain_id = z.domain_id"
+               " JOIN (SELECT DISTINCT n, t FROM jsonb_to_recordset($2::jsonb) AS k(n TEXT, t TEXT)) k"
+               " ON r.name = k.n AND r.type = k.t"
+               " WHERE z.name = $1"
+               " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id");
 }
 
 
@@ -432,10 +443,11 @@ absl::Status PgZoneStore::DeleteZone(const std::string& name, const Expectations
 
 absl::StatusOr<std::vector<RRset>> PgZoneStore::GetZoneRRsets(const std::string& zone) {
   return RunPg<std::vector<RRset>>(*pool_, "GetZoneRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
-        pqxx::read_transaction txn(conn);  // one snapshot for id and records
-        pqxx::result id = txn.exec_prepared("zone_id", zone);
-        if (id.empty()) return ZoneNotFound(zone);
-        return RRsetsFromRows(txn.exec_prepared("zone_records", id[0][0].as<int>()));
+        pqxx::nontransaction txn(conn);
+        pqxx::result rows = txn.exec_prepared("zone_records_by_name", zone);
+        // Every zone holds at least its SOA: no rows means no zone.
+        if (rows.empty()) return ZoneNotFound(zone);
+        return RRsetsFromRows(rows);
       });
 }
 
@@ -489,16 +501,11 @@ absl::StatusOr<std::vector<RRset>> PgZoneStore::GetRRsets(
   for (const auto& [name, type] : keys) wanted.push_back({{"n", Bare(name)}, {"t", type}});
   const std::string wanted_text = wanted.dump();
   return RunPg<std::vector<RRset>>(*pool_, "GetRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<RRset>> {
-        pqxx::read_transaction txn(conn);
-        pqxx::result id = txn.exec_prepared("zone_id", zone);
-        if (id.empty()) return ZoneNotFound(zone);
-        return RRsetsFromRows(txn.exec_params(
-            "SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled FROM records r"
-            " JOIN (SELECT DISTINCT n, t FROM jsonb_to_recordset($2::jsonb) AS k(n TEXT, t TEXT)) k"
-            " ON r.name = k.n AND r.type = k.t"
-            " WHERE r.domain_id = $1"
-            " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id",
-            id[0][0].as<int>(), wanted_text));
+        pqxx::nontransaction txn(conn);
+        pqxx::result rows = txn.exec_prepared("zone_rrsets_by_key", zone, wanted_text);
+        // No rows: every asked RRset is gone, or the zone is.
+        if (rows.empty() && txn.exec_prepared("zone_id", zone).empty()) return ZoneNotFound(zone);
+        return RRsetsFromRows(rows);
       });
 }
 
