@@ -322,6 +322,52 @@ TEST_F(PropagationTest, PowerDnsRejectionIsSurfacedWithItsMessage) {
   EXPECT_EQ(ApiServerZone(zone).second, Canon(GetZone(zone, true)));
 }
 
+TEST_F(PropagationTest, WrongApiKeyIsAClearErrorAndRotationCatchesUp) {
+  const std::string zone = "rekey.test.";
+  CreateZone(zone);
+  ASSERT_TRUE(WaitAllInSync(zone));
+  const std::set<std::string> before = ApiServerZone(zone).second;
+  auto set_key = [&](const std::string& key) {
+    v1::UpdateServerRequest up;
+    up.mutable_server()->set_name("api-1");
+    up.mutable_server()->set_api_key(key);
+    up.mutable_update_mask()->add_paths("api_key");
+    v1::Server server;
+    auto status = servers_->UpdateServer(Context().get(), up, &server);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return server;
+  };
+  // The key rotated on the PowerDNS side but not here yet.
+  constexpr char kWrong[] = "stale-key-41c9e";
+  v1::Server stale = set_key(kWrong);
+  EXPECT_EQ(stale.status(), v1::SERVER_STATUS_UNAVAILABLE);
+  EXPECT_THAT(stale.last_error(), HasSubstr("401"));
+  EXPECT_THAT(stale.last_error(), ::testing::Not(HasSubstr(kWrong)));
+
+  v1::ChangeRRsetsResponse resp = Replace(zone, "k", "A", {"192.0.2.61"}, 5);
+  bool seen = false;
+  for (const auto& p : resp.propagation()) {
+    if (p.server() == "api-1") {
+      seen = true;
+      EXPECT_EQ(p.state(), v1::PROPAGATION_STATE_ERROR);
+      EXPECT_THAT(p.last_error(), HasSubstr("401"));
+      EXPECT_THAT(p.last_error(), ::testing::Not(HasSubstr(kWrong)));
+      EXPECT_LT(p.applied_serial(), resp.serial());
+    } else {
+      EXPECT_EQ(p.state(), v1::PROPAGATION_STATE_IN_SYNC) << p.server();
+    }
+  }
+  EXPECT_TRUE(seen);
+  // The truth committed; the refused server kept exactly what it had.
+  EXPECT_EQ(*shared_[0]->Dig("k.rekey.test", "A"), "192.0.2.61");
+  EXPECT_EQ(ApiServerZone(zone).second, before);
+
+  v1::Server fixed = set_key(kKey);
+  EXPECT_EQ(fixed.status(), v1::SERVER_STATUS_HEALTHY) << fixed.last_error();
+  ASSERT_TRUE(WaitAllInSync(zone, 30));
+  EXPECT_EQ(ApiServerZone(zone).second, Canon(GetZone(zone, true)));
+}
+
 TEST_F(PropagationTest, MaintenanceSkipsThenCatchesUp) {
   const std::string zone = "maint.test.";
   CreateZone(zone);
