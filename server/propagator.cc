@@ -300,19 +300,17 @@ absl::Status Propagator::PushToApiServer(const Server& server, pdns::PdnsClient&
 
 absl::Status Propagator::FullSync(pdns::PdnsClient& client, const PropagationTask& task,
                                   const pdns::CallContext& ctx) {
-  absl::StatusOr<Zone> zone = zones_.GetZone(task.zone);
-  if (absl::IsNotFound(zone.status())) return absl::OkStatus();  // deleted meanwhile
-  if (!zone.ok()) return zone.status();
-  absl::StatusOr<std::vector<RRset>> rrsets = zones_.GetZoneRRsets(task.zone);
-  if (absl::IsNotFound(rrsets.status())) return absl::OkStatus();
-  if (!rrsets.ok()) return rrsets.status();
+  absl::StatusOr<std::pair<Zone, std::vector<RRset>>> truth = zones_.GetZoneWithRRsets(task.zone);
+  if (absl::IsNotFound(truth.status())) return absl::OkStatus();  // deleted meanwhile
+  if (!truth.ok()) return truth.status();
+  const auto& [zone, rrsets] = *truth;
 
   // Most full syncs are new zones: try the create first (one call).
   pdns::CreateZoneRequest create;
-  create.name = zone->name;
-  create.kind = zone->kind;
-  create.masters = zone->masters;
-  create.rrsets = *rrsets;
+  create.name = zone.name;
+  create.kind = zone.kind;
+  create.masters = zone.masters;
+  create.rrsets = rrsets;
   absl::StatusOr<pdns::ZoneInfo> created = client.CreateZone(ctx, create);
   if (created.ok() || !absl::IsAlreadyExists(created.status())) return created.status();
 
@@ -321,22 +319,22 @@ absl::Status Propagator::FullSync(pdns::PdnsClient& client, const PropagationTas
   // the truth's serial instead of bumping its own on every PATCH).
   absl::StatusOr<pdns::ZoneInfo> existing = client.GetZone(ctx, task.zone);
   if (!existing.ok()) return existing.status();
-  if (existing->kind != zone->kind || existing->masters != zone->masters ||
+  if (existing->kind != zone.kind || existing->masters != zone.masters ||
       !existing->soa_edit_api.empty()) {
     absl::Status st = client.UpdateZoneAttributes(
-        ctx, task.zone, pdns::ZoneAttributes{zone->kind, zone->masters, ""});
+        ctx, task.zone, pdns::ZoneAttributes{zone.kind, zone.masters, ""});
     if (!st.ok()) return st;
   }
   std::vector<RRsetChange> changes;
   for (const RRset& theirs : existing->rrsets) {
-    bool kept = std::any_of(rrsets->begin(), rrsets->end(), [&](const RRset& ours) {
+    bool kept = std::any_of(rrsets.begin(), rrsets.end(), [&](const RRset& ours) {
       return ours.name == theirs.name && ours.type == theirs.type;
     });
     if (!kept) {
       changes.push_back(RRsetChange{ChangeType::kDelete, RRset{theirs.name, theirs.type, 0, {}}});
     }
   }
-  for (RRsetChange& c : ReplaceAll(*rrsets)) changes.push_back(std::move(c));
+  for (RRsetChange& c : ReplaceAll(rrsets)) changes.push_back(std::move(c));
   return client.PatchRRsets(ctx, task.zone, changes);
 }
 

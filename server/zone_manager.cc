@@ -324,12 +324,31 @@ absl::StatusOr<Zone> ZoneManager::GetZone(const std::string& name) {
   absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
   if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
   absl::StatusOr<Zone> zone = store_.GetZone(*canonical);
-  if (zone.ok() && propagation_ != nullptr) {
-    absl::StatusOr<std::vector<ServerPropagation>> state = propagation_->State(zone->name);
-    if (!state.ok()) return state.status();
-    zone->propagation = *std::move(state);
+  if (zone.ok()) {
+    absl::Status attached = AttachPropagation(*zone);
+    if (!attached.ok()) return attached;
   }
   return zone;
+}
+
+absl::StatusOr<std::pair<Zone, std::vector<RRset>>> ZoneManager::GetZoneWithRRsets(
+    const std::string& name) {
+  absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
+  if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  absl::StatusOr<std::pair<Zone, std::vector<RRset>>> full = store_.GetZoneWithRRsets(*canonical);
+  if (full.ok()) {
+    absl::Status attached = AttachPropagation(full->first);
+    if (!attached.ok()) return attached;
+  }
+  return full;
+}
+
+absl::Status ZoneManager::AttachPropagation(Zone& zone) {
+  if (propagation_ == nullptr) return absl::OkStatus();
+  absl::StatusOr<std::vector<ServerPropagation>> state = propagation_->State(zone.name);
+  if (!state.ok()) return state.status();
+  zone.propagation = *std::move(state);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SyncResult> ZoneManager::SyncZone(const std::string& name,

@@ -82,6 +82,8 @@ class ZoneManager {
                                             const RequestKey& key, const WriteOptions& w = {});
   // With each server's propagation state.
   absl::StatusOr<Zone> GetZone(const std::string& name);
+  // GetZone plus every RRset, the zone and its RRsets from one snapshot.
+  absl::StatusOr<std::pair<Zone, std::vector<RRset>>> GetZoneWithRRsets(const std::string& name);
   absl::StatusOr<SyncResult> SyncZone(const std::string& name,
                                       const std::vector<std::string>& servers,
                                       const WriteOptions& w);
@@ -105,6 +107,8 @@ class ZoneManager {
   const ZoneDefaults& defaults() const { return defaults_; }
 
  private:
+  // Fills zone.propagation from the propagation control, if there is one.
+  absl::Status AttachPropagation(Zone& zone);
   // Canonicalises and checks the writable attributes; `prefix` is the proto
   // path of the zone message ("zone").
   std::vector<FieldViolation> NormalizeAttributes(Zone& zone, const std::string& prefix,

@@ -22,15 +22,17 @@ grpc::Status ZoneServiceImpl::CreateZone(grpc::ServerContext* context,
 grpc::Status ZoneServiceImpl::GetZone(grpc::ServerContext* context,
                                       const v1::GetZoneRequest* request, v1::Zone* response) {
   CallContext call(context, "GetZone");
-  absl::StatusOr<Zone> zone = manager_.GetZone(request->zone());
-  if (!zone.ok()) return call.Finish(zone.status());
-  ZoneToProto(*zone, response);
   if (request->view() == v1::ZONE_VIEW_FULL) {
-    absl::StatusOr<std::vector<RRset>> rrsets = manager_.GetZoneRRsets(zone->name);
-    if (!rrsets.ok()) return call.Finish(rrsets.status());
-    for (const auto& rrset : *rrsets) RRsetToProto(rrset, response->add_rrsets());
+    absl::StatusOr<std::pair<Zone, std::vector<RRset>>> full =
+        manager_.GetZoneWithRRsets(request->zone());
+    if (!full.ok()) return call.Finish(full.status());
+    ZoneToProto(full->first, response);
+    for (const auto& rrset : full->second) RRsetToProto(rrset, response->add_rrsets());
+    return call.Finish(absl::OkStatus());
   }
-  return call.Finish(absl::OkStatus());
+  absl::StatusOr<Zone> zone = manager_.GetZone(request->zone());
+  if (zone.ok()) ZoneToProto(*zone, response);
+  return call.Finish(zone.status());
 }
 
 grpc::Status ZoneServiceImpl::ListZones(grpc::ServerContext* context,

@@ -89,20 +89,22 @@ json RecordRows(const std::vector<RRset>& rrsets) {
   return rows;
 }
 
-Zone ZoneFromRow(const pqxx::row& row) {
+// kZoneColumns, starting at column `first` of the row.
+Zone ZoneFromRow(const pqxx::row& row, int first = 0) {
+  auto col = [&](int i) { return row[first + i]; };
   Zone zone;
-  zone.name = row[0].as<std::string>();
-  zone.kind = KindFromName(row[1].as<std::string>());
-  zone.account = row[2].as<std::string>();
-  zone.customer_id = row[3].as<std::string>();
-  zone.hosting_service_id = row[4].as<std::string>();
-  zone.nameservers = json::parse(row[5].as<std::string>()).get<std::vector<std::string>>();
-  zone.masters = json::parse(row[6].as<std::string>()).get<std::vector<std::string>>();
-  zone.labels = json::parse(row[7].as<std::string>()).get<std::map<std::string, std::string>>();
-  zone.serial = static_cast<uint32_t>(row[8].as<int64_t>());
-  zone.etag = FormatEtag(row[9].as<int64_t>());
-  zone.create_time = absl::FromUnixMicros(row[10].as<int64_t>());
-  zone.update_time = absl::FromUnixMicros(row[11].as<int64_t>());
+  zone.name = col(0).as<std::string>();
+  zone.kind = KindFromName(col(1).as<std::string>());
+  zone.account = col(2).as<std::string>();
+  zone.customer_id = col(3).as<std::string>();
+  zone.hosting_service_id = col(4).as<std::string>();
+  zone.nameservers = json::parse(col(5).as<std::string>()).get<std::vector<std::string>>();
+  zone.masters = json::parse(col(6).as<std::string>()).get<std::vector<std::string>>();
+  zone.labels = json::parse(col(7).as<std::string>()).get<std::map<std::string, std::string>>();
+  zone.serial = static_cast<uint32_t>(col(8).as<int64_t>());
+  zone.etag = FormatEtag(col(9).as<int64_t>());
+  zone.create_time = absl::FromUnixMicros(col(10).as<int64_t>());
+  zone.update_time = absl::FromUnixMicros(col(11).as<int64_t>());
   return zone;
 }
 
@@ -193,6 +195,14 @@ void PgZoneStore::PrepareConnection(pqxx::connection& conn) {
                " FROM dnsv1.zones z JOIN records r ON r.domain_id = z.domain_id"
                " WHERE z.name = $1 AND r.type IS NOT NULL"
                " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id");
+  // Records first (as RRsetsFromRows reads them), the zone's columns after
+  // them on every row: a full push and GetZone FULL in one statement.
+  conn.prepare("zone_with_records",
+               absl::StrCat("SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled, ",
+                            kZoneColumns,
+                            " FROM dnsv1.zones z JOIN records r ON r.domain_id = z.domain_id"
+                            " WHERE z.name = $1 AND r.type IS NOT NULL"
+                            " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id"));
   // The RRsets a coalesced PATCH sends, by zone name and [{"n","t"}] keys.
   conn.prepare("zone_rrsets_by_key",
                "SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled"
@@ -448,6 +458,18 @@ absl::StatusOr<std::vector<RRset>> PgZoneStore::GetZoneRRsets(const std::string&
         // Every zone holds at least its SOA: no rows means no zone.
         if (rows.empty()) return ZoneNotFound(zone);
         return RRsetsFromRows(rows);
+      });
+}
+
+absl::StatusOr<std::pair<Zone, std::vector<RRset>>> PgZoneStore::GetZoneWithRRsets(
+    const std::string& name) {
+  using Result = std::pair<Zone, std::vector<RRset>>;
+  return RunPg<Result>(*pool_, "GetZoneWithRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<Result> {
+        pqxx::nontransaction txn(conn);
+        pqxx::result rows = txn.exec_prepared("zone_with_records", name);
+        // Every zone holds at least its SOA: no rows means no zone.
+        if (rows.empty()) return ZoneNotFound(name);
+        return Result(ZoneFromRow(rows[0], 6), RRsetsFromRows(rows));
       });
 }
 

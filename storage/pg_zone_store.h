@@ -28,6 +28,8 @@ class PgZoneStore : public ZoneStore {
   absl::Status DeleteZone(const std::string& name, const Expectations& expect,
                           const RequestKey& key) override;
   absl::StatusOr<std::vector<RRset>> GetZoneRRsets(const std::string& zone) override;
+  absl::StatusOr<std::pair<Zone, std::vector<RRset>>> GetZoneWithRRsets(
+      const std::string& name) override;
   absl::StatusOr<Page<RRset>> ListRRsets(const std::string& zone, const RRsetFilter& filter,
                                          const std::string& after_name,
                                          const std::string& after_type, int limit) override;

@@ -92,6 +92,9 @@ class ZoneStore {
 
   // Every RRset of the zone in (name, type) order, disabled records included.
   virtual absl::StatusOr<std::vector<RRset>> GetZoneRRsets(const std::string& zone) = 0;
+  // The zone and all its RRsets (as GetZoneRRsets) from one snapshot.
+  virtual absl::StatusOr<std::pair<Zone, std::vector<RRset>>> GetZoneWithRRsets(
+      const std::string& name) = 0;
   virtual absl::StatusOr<Page<RRset>> ListRRsets(const std::string& zone,
                                                  const RRsetFilter& filter,
                                                  const std::string& after_name,

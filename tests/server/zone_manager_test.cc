@@ -2,6 +2,7 @@
 // storage) over a recording fake of ZoneStore.
 #include "server/zone_manager.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/status_details.h"
@@ -31,7 +32,7 @@ class RecordingZoneStore : public ZoneStore {
     Page<Zone> page;
     for (int i = 0; i < limit; ++i) {
       Zone z;
-      z.name = "z" + std::to_string(i) + ".";
+      z.name = absl::StrCat("z", i, ".");
       page.items.push_back(z);
     }
     page.more = true;
@@ -46,6 +47,11 @@ class RecordingZoneStore : public ZoneStore {
     return absl::NotFoundError("gone");
   }
   absl::StatusOr<std::vector<RRset>> GetZoneRRsets(const std::string&) override { return rrsets; }
+  absl::StatusOr<std::pair<Zone, std::vector<RRset>>> GetZoneWithRRsets(
+      const std::string& name) override {
+    if (name != existing.name) return absl::NotFoundError(name);
+    return std::make_pair(existing, rrsets);
+  }
   absl::StatusOr<Page<RRset>> ListRRsets(const std::string&, const RRsetFilter&,
                                          const std::string&, const std::string&, int) override {
     return Page<RRset>{};
