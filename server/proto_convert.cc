@@ -46,7 +46,12 @@ uint64_t Fnv1a(const std::string& data) {
 
 }  // namespace
 
-Zone ZoneFromProto(const v1::Zone& proto) {
+absl::StatusOr<Zone> ZoneFromProto(const v1::Zone& proto) {
+  if (!v1::ZoneKind_IsValid(proto.kind())) {
+    return InvalidField("zone.kind",
+                        absl::StrCat("unknown value ", proto.kind(),
+                                     "; use ZONE_KIND_NATIVE, ZONE_KIND_MASTER or ZONE_KIND_SLAVE"));
+  }
   Zone zone;
   zone.name = proto.name();
   zone.kind = KindFromProto(proto.kind());

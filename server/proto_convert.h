@@ -19,7 +19,9 @@
 
 namespace dns {
 
-Zone ZoneFromProto(const v1::Zone& proto);
+// INVALID_ARGUMENT for a kind outside the enum (an open proto3 enum keeps
+// whatever number a client sends).
+absl::StatusOr<Zone> ZoneFromProto(const v1::Zone& proto);
 void ZoneToProto(const Zone& zone, v1::Zone* proto);
 void PropagationToProto(const ServerPropagation& p, v1::ServerPropagation* proto);
 RRset RRsetFromProto(const v1::RRset& proto);

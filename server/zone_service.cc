@@ -14,7 +14,9 @@ grpc::Status ZoneServiceImpl::CreateZone(grpc::ServerContext* context,
   absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
                                                   context->deadline());
   if (!w.ok()) return call.Finish(w.status());
-  absl::StatusOr<Zone> zone = manager_.CreateZone(ZoneFromProto(request->zone()), *key, *w);
+  absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
+  if (!in.ok()) return call.Finish(in.status());
+  absl::StatusOr<Zone> zone = manager_.CreateZone(*std::move(in), *key, *w);
   if (zone.ok()) ZoneToProto(*zone, response);
   return call.Finish(zone.status());
 }
@@ -22,6 +24,11 @@ grpc::Status ZoneServiceImpl::CreateZone(grpc::ServerContext* context,
 grpc::Status ZoneServiceImpl::GetZone(grpc::ServerContext* context,
                                       const v1::GetZoneRequest* request, v1::Zone* response) {
   CallContext call(context, "GetZone");
+  if (!v1::ZoneView_IsValid(request->view())) {
+    return call.Finish(InvalidField(
+        "view", absl::StrCat("unknown value ", request->view(),
+                             "; use ZONE_VIEW_BASIC, ZONE_VIEW_FULL or leave it unset")));
+  }
   if (request->view() == v1::ZONE_VIEW_FULL) {
     absl::StatusOr<std::pair<Zone, std::vector<RRset>>> full =
         manager_.GetZoneWithRRsets(request->zone());
@@ -59,7 +66,9 @@ grpc::Status ZoneServiceImpl::UpdateZone(grpc::ServerContext* context,
   CallContext call(context, "UpdateZone");
   absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
   if (!key.ok()) return call.Finish(key.status());
-  ZonePatch patch{ZoneFromProto(request->zone()),
+  absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
+  if (!in.ok()) return call.Finish(in.status());
+  ZonePatch patch{*std::move(in),
                   {request->update_mask().paths().begin(), request->update_mask().paths().end()}};
   absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
                                                   context->deadline());
@@ -91,14 +100,15 @@ grpc::Status ZoneServiceImpl::ImportZone(grpc::ServerContext* context,
   absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
                                                   context->deadline());
   if (!w.ok()) return call.Finish(w.status());
+  absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
+  if (!in.ok()) return call.Finish(in.status());
   absl::StatusOr<Zone> zone;
   switch (request->source_case()) {
     case v1::ImportZoneRequest::kZoneFile:
-      zone = manager_.ImportZone(ZoneFromProto(request->zone()), request->zone_file(), *key, *w);
+      zone = manager_.ImportZone(*std::move(in), request->zone_file(), *key, *w);
       break;
     case v1::ImportZoneRequest::kFromServer:
-      zone = manager_.ImportZoneFromServer(ZoneFromProto(request->zone()), request->from_server(),
-                                           *key, *w);
+      zone = manager_.ImportZoneFromServer(*std::move(in), request->from_server(), *key, *w);
       break;
     default:
       return call.Finish(InvalidField("source", "give zone_file or from_server"));

@@ -154,6 +154,30 @@ TEST_F(ZoneServiceTest, CreateZoneRejectsBadInputWithFieldViolations) {
   req.mutable_zone()->set_name("");
   EXPECT_EQ(zones_->CreateZone(Context().get(), req, &resp).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+
+  // An open proto3 enum carries any number a client sends: not silently NATIVE.
+  req.mutable_zone()->set_name("kind99.test.");
+  req.mutable_zone()->clear_nameservers();
+  req.mutable_zone()->set_kind(static_cast<v1::ZoneKind>(99));
+  status = zones_->CreateZone(Context().get(), req, &resp);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(DetailsOf(status).violations, ::testing::Contains(Key("zone.kind")));
+  v1::GetZoneRequest get;
+  get.set_zone("kind99.test.");
+  EXPECT_EQ(zones_->GetZone(Context().get(), get, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ZoneServiceTest, GetZoneRejectsAnUnknownView) {
+  v1::CreateZoneRequest create;
+  create.mutable_zone()->set_name("view.test.");
+  v1::Zone resp;
+  ASSERT_TRUE(zones_->CreateZone(Context().get(), create, &resp).ok());
+  v1::GetZoneRequest req;
+  req.set_zone("view.test.");
+  req.set_view(static_cast<v1::ZoneView>(77));
+  auto status = zones_->GetZone(Context().get(), req, &resp);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(DetailsOf(status).violations, ::testing::Contains(Key("view")));
 }
 
 TEST_F(ZoneServiceTest, GetMissingZoneIsNotFound) {
@@ -197,7 +221,9 @@ TEST_F(ZoneServiceTest, ChangeRRsetsStoresCanonicalRecordsAndBumpsSerialOnce) {
   EXPECT_EQ(MustGet(zone).serial(), resp.serial());
   v1::Zone full = MustGet(zone, true);
   for (const auto& r : full.rrsets()) {
-    if (r.type() == "SOA") EXPECT_THAT(r.records(0).content(), HasSubstr(absl::StrCat(" ", resp.serial(), " ")));
+    if (r.type() == "SOA") {
+      EXPECT_THAT(r.records(0).content(), HasSubstr(absl::StrCat(" ", resp.serial(), " ")));
+    }
   }
 
   // DELETE removes; deleting a missing RRset is fine.
@@ -362,7 +388,9 @@ TEST_F(ZoneServiceTest, ListRRsetsPaginatesWholeRRsetsAndFilters) {
     ASSERT_TRUE(records_->ListRRsets(Context().get(), req, &resp).ok());
     for (const auto& r : resp.rrsets()) {
       seen.emplace_back(r.name(), r.type());
-      if (r.type() == "A") EXPECT_EQ(r.records_size(), 2);
+      if (r.type() == "A") {
+        EXPECT_EQ(r.records_size(), 2);
+      }
     }
     token = resp.next_page_token();
     ++pages;
