@@ -195,13 +195,15 @@ void PgZoneStore::PrepareConnection(pqxx::connection& conn) {
                " FROM dnsv1.zones z JOIN records r ON r.domain_id = z.domain_id"
                " WHERE z.name = $1 AND r.type IS NOT NULL"
                " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id");
-  // Records first (as RRsetsFromRows reads them), the zone's columns after
-  // them on every row: a full push and GetZone FULL in one statement.
+  // Records first (as RRsetsFromRows reads them), then the zone's columns,
+  // computed once (the CTE; repeated on every row, read from the first): a full push and
+  // GetZone FULL in one statement, one snapshot.
   conn.prepare("zone_with_records",
-               absl::StrCat("SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled, ",
-                            kZoneColumns,
-                            " FROM dnsv1.zones z JOIN records r ON r.domain_id = z.domain_id"
-                            " WHERE z.name = $1 AND r.type IS NOT NULL"
+               absl::StrCat("WITH z AS MATERIALIZED (SELECT z.domain_id, ", kZoneColumns,
+                            " FROM dnsv1.zones z WHERE z.name = $1)"
+                            " SELECT r.name, r.type, r.content, r.ttl, r.prio, r.disabled, z.*"
+                            " FROM z JOIN records r ON r.domain_id = z.domain_id"
+                            " WHERE r.type IS NOT NULL"
                             " ORDER BY r.name COLLATE \"C\", r.type COLLATE \"C\", r.id"));
   // The RRsets a coalesced PATCH sends, by zone name and [{"n","t"}] keys.
   conn.prepare("zone_rrsets_by_key",
@@ -469,7 +471,7 @@ absl::StatusOr<std::pair<Zone, std::vector<RRset>>> PgZoneStore::GetZoneWithRRse
         pqxx::result rows = txn.exec_prepared("zone_with_records", name);
         // Every zone holds at least its SOA: no rows means no zone.
         if (rows.empty()) return ZoneNotFound(name);
-        return Result(ZoneFromRow(rows[0], 6), RRsetsFromRows(rows));
+        return Result(ZoneFromRow(rows[0], 7), RRsetsFromRows(rows));
       });
 }
 
