@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -15,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "client/dns_prober.h"
 #include "client/pdns_client_pool.h"
 #include "server/health_reporter.h"
@@ -43,6 +46,9 @@ ABSL_FLAG(absl::Duration, db_acquire_timeout, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, db_statement_timeout, absl::Seconds(10),
           "PostgreSQL statement_timeout for every statement of the service.");
 ABSL_FLAG(bool, migrate_on_start, true, "Apply pending schema migrations at start-up.");
+ABSL_FLAG(absl::Duration, db_wait, absl::Seconds(30),
+          "How long migrations (`dnsd migrate`, --migrate_on_start) wait for an unreachable "
+          "database before giving up.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, err, critical or off.");
 ABSL_FLAG(std::string, log_format, "text", "text (logfmt) or json (one object per line).");
 ABSL_FLAG(std::string, default_nameservers, "",
@@ -85,7 +91,7 @@ namespace {
 
 constexpr const char* kFlagNames[] = {
     "listen",        "database_url",    "db_pool_size", "db_propagation_pool_size", "db_acquire_timeout",
-    "db_statement_timeout", "migrate_on_start", "log_level",   "log_format",
+    "db_statement_timeout", "migrate_on_start", "db_wait", "log_level",   "log_format",
     "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
     "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
     "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "health_interval",
@@ -156,7 +162,19 @@ ZoneDefaults DefaultsFromFlags() {
 }
 
 int RunMigrate() {
+  // A database that is still starting (a fresh stack, a pod scheduled before
+  // PostgreSQL) is waited for, with a line per try, instead of a crash loop.
+  const absl::Time give_up = absl::Now() + absl::GetFlag(FLAGS_db_wait);
+  absl::Duration pause = absl::Milliseconds(250);
   absl::StatusOr<std::vector<int>> applied = Migrate(absl::GetFlag(FLAGS_database_url));
+  while (absl::IsUnavailable(applied.status()) && absl::Now() + pause < give_up) {
+    Log(spdlog::level::warn, "database not reachable yet; retrying",
+        {{"error", std::string(applied.status().message())},
+         {"retry_in", absl::FormatDuration(pause)}});
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Seconds(5));
+    applied = Migrate(absl::GetFlag(FLAGS_database_url));
+  }
   if (!applied.ok()) {
     Log(spdlog::level::critical, "migration failed", {{"error", std::string(applied.status().message())}});
     return 1;
