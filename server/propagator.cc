@@ -102,15 +102,22 @@ void Propagator::Kick(const std::string& zone, const std::string& request_id) {
 }
 
 void Propagator::ServersChanged() {
+  // At once, not on the loop's next turn: a push that starts after
+  // UpdateServer answered uses the new URL and key.
+  ReloadServers();
   absl::MutexLock lock(&mu_);
-  reload_ = true;
   wake_ = true;
 }
 
 void Propagator::ReloadServers() {
+  // One reload at a time, so one that read the registry earlier cannot
+  // install its older view after one that read it later.
+  absl::MutexLock reload_lock(&reload_mu_);
   absl::StatusOr<std::vector<Server>> servers = servers_.ListServersWithKeys();
   if (!servers.ok()) {
     Log(spdlog::level::warn, "cannot load servers", {{"error", std::string(servers.status().message())}});
+    absl::MutexLock lock(&mu_);
+    reload_ = true;  // the loop tries again
     return;
   }
   std::map<std::string, Server> by_name;

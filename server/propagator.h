@@ -103,6 +103,7 @@ class Propagator : public PropagationControl {
   const PropagatorOptions options_;
   Executor workers_;
 
+  absl::Mutex reload_mu_;
   absl::Mutex mu_;
   std::map<std::string, Server> server_by_name_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> failing_servers_ ABSL_GUARDED_BY(mu_);
