@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check of dns.v1, as CI does (.ci/run):
 #   set-up (deploy/setup-debian.sh), build (deploy/build.sh), ctest (unit and
-#   integration: real PostgreSQL and pdns_server), buf lint (and buf breaking
-#   once enabled), Python stubs, the Python end-to-end tests, the Helm chart.
+#   integration: real PostgreSQL and pdns_server), the same on a sanitizer
+#   build, buf lint and buf breaking, Python stubs, the Python end-to-end
+#   tests, the Helm chart.
 # Goes on after a failed suite where it can; exits non-zero if any failed and
 # ends with a line "N passed, N failed" counting the suites.
 set -uo pipefail
@@ -79,6 +80,18 @@ if ((built)); then
   suite ctest bash -c "cd '$BUILD_DIR' && ctest --output-on-failure -j2 --timeout 900"
 else
   not_run ctest "build failed"
+fi
+
+# The same tests on an AddressSanitizer + UBSan build (dnsd included: the
+# integration tests start the instrumented binary); any report aborts the
+# process, so it fails a test.
+if ((built)); then
+  suite sanitizers bash -c "
+    export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    BUILD_DIR='$ROOT/build-sanitize' bash deploy/build.sh -DDNS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug &&
+    cd '$ROOT/build-sanitize' && ctest --output-on-failure -j2 --timeout 900"
+else
+  not_run sanitizers "build failed"
 fi
 
 # --- the contract ------------------------------------------------------------
