@@ -17,6 +17,12 @@ bool SerialReached(uint32_t got, uint32_t want) {
   return static_cast<int32_t>(got - want) >= 0;
 }
 
+const absl::Status& StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
 absl::Duration Backoff(const PropagatorOptions& o, int attempts) {
   absl::Duration d = o.initial_backoff;
   for (int i = 0; i < attempts && d < o.max_backoff; ++i) d *= 2;
@@ -229,13 +235,16 @@ void Propagator::Process(const PropagationTask& task, const std::string& request
 
   bool more = false;
   if (status.ok()) {
-    absl::StatusOr<bool> in_sync = store_.MarkApplied(task, did_full_sync);
+    absl::StatusOr<bool> in_sync =
+        Record(task, [&] { return store_.MarkApplied(task, did_full_sync); });
     more = in_sync.ok() && !*in_sync && !task.zone_deleted;
     absl::MutexLock lock(&mu_);
     failing_servers_.erase(task.server);
   } else {
-    (void)store_.MarkFailed(task, std::string(status.message()), Backoff(options_, task.attempts),
-                            absl::IsNotFound(status));
+    (void)Record(task, [&] {
+      return store_.MarkFailed(task, std::string(status.message()),
+                               Backoff(options_, task.attempts), absl::IsNotFound(status));
+    });
     if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
       absl::MutexLock lock(&mu_);
       failing_servers_.insert(task.server);
@@ -261,6 +270,35 @@ void Propagator::Process(const PropagationTask& task, const std::string& request
   }
   // Newer changes arrived while this push was under way.
   if (more) ClaimAndDispatch(task.zone, ctx.request_id);
+}
+
+template <typename Fn>
+auto Propagator::Record(const PropagationTask& task, Fn record) -> decltype(record()) {
+  // A row stays leased until its outcome is recorded, so giving up at the
+  // first failure would park the zone for a whole lease after a database
+  // blip. Retry while the database is unreachable, for half a lease (the
+  // claim took a whole one).
+  const absl::Time give_up = absl::Now() + options_.lease / 2;
+  absl::Duration pause = absl::Milliseconds(100);
+  auto result = record();
+  while (!StatusOf(result).ok() &&
+         (absl::IsUnavailable(StatusOf(result)) || absl::IsDeadlineExceeded(StatusOf(result))) &&
+         absl::Now() + pause < give_up) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+    }
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Seconds(2));
+    result = record();
+  }
+  if (!StatusOf(result).ok()) {
+    Log(spdlog::level::warn, "cannot record a propagation outcome; the row waits for its lease",
+        {{"zone", task.zone},
+         {"server", task.server},
+         {"error", std::string(StatusOf(result).message())}});
+  }
+  return result;
 }
 
 absl::Status Propagator::PushToApiServer(const Server& server, pdns::PdnsClient& client,

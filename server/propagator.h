@@ -90,6 +90,10 @@ class Propagator : public PropagationControl {
                         const pdns::CallContext& ctx);
   absl::Status ConfirmSharedDb(const Server& server, pdns::PdnsClient& client,
                                const PropagationTask& task, const pdns::CallContext& ctx);
+  // Runs `record` (a store call recording a task's outcome) until it
+  // succeeds, the database stays unreachable for half a lease, or Stop().
+  template <typename Fn>
+  auto Record(const PropagationTask& task, Fn record) -> decltype(record());
   void ProbeFailingServers();
   void NotifyWaiters();
   // No servers registered (as of the last reload): writes cost nothing more.

@@ -24,10 +24,15 @@ constexpr char kKey[] = "fleet-key-7f3a9";
 class PropagationTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    DnsdEnvironment::Get().Start({"--propagation_lease=3s", "--log_level=debug",
-                                  "--pdns_timeout=1s", "--pdns_breaker_failures=3",
-                                  "--pdns_breaker_open=60s",
-                                  "--secret_key=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="});
+    StartFleet({"--propagation_lease=3s", "--pdns_timeout=1s", "--pdns_breaker_failures=3",
+                "--pdns_breaker_open=60s"});
+  }
+
+  // dnsd with `flags`, two SHARED_DB servers and one API server, registered.
+  static void StartFleet(std::vector<std::string> flags) {
+    flags.push_back("--log_level=debug");
+    flags.push_back("--secret_key=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+    DnsdEnvironment::Get().Start(flags);
     for (int i = 0; i < 2; ++i) {
       PdnsServer::Options options;
       options.backend = PdnsServer::Options::Backend::kGpgsql;
@@ -181,6 +186,32 @@ class PropagationTest : public ::testing::Test {
 
 std::vector<PdnsServer*> PropagationTest::shared_;
 PdnsServer* PropagationTest::api_ = nullptr;
+
+// Leases as long as in production: nothing here may wait one out.
+class DatabaseOutageTest : public PropagationTest {
+ protected:
+  static void SetUpTestSuite() { StartFleet({"--propagation_lease=120s", "--pdns_timeout=10s"}); }
+};
+
+TEST_F(DatabaseOutageTest, PushFinishedWhileTheDatabaseIsDownIsRecordedWhenItReturns) {
+  const std::string zone = "outage.test.";
+  CreateZone(zone);
+  ASSERT_TRUE(WaitAllInSync(zone));
+  // Hold the API server so that its push is in flight when the database goes.
+  const std::string pid_of = absl::StrCat("pgrep -f -- 'config-di[r]=", api_->config_dir(), "'");
+  ASSERT_TRUE(RunCommand(absl::StrCat("kill -STOP $(", pid_of, ")")).ok());
+  Replace(zone, "o", "A", {"192.0.2.90"}, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  PostgresServer& pg = DnsdEnvironment::Get().pg();
+  ASSERT_TRUE(pg.Stop().ok());
+  // The push completes now; recording it has to wait for the database.
+  ASSERT_TRUE(RunCommand(absl::StrCat("kill -CONT $(", pid_of, ")")).ok());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_TRUE(pg.Restart().ok());
+  // Well inside the 120 s lease the row would otherwise sit under.
+  ASSERT_TRUE(WaitAllInSync(zone, 30));
+  EXPECT_EQ(ApiServerZone(zone).second, Canon(GetZone(zone, true)));
+}
 
 TEST_F(PropagationTest, EveryServerGetsEveryChange) {
   const std::string zone = "fleet.test.";
