@@ -40,7 +40,8 @@ ABSL_FLAG(std::string, database_url, "",
 ABSL_FLAG(int, db_pool_size, 16,
           "Maximum PostgreSQL connections for RPCs and propagation reads.");
 ABSL_FLAG(int, db_propagation_pool_size, 4,
-          "Further PostgreSQL connections for propagation bookkeeping (claims, marks).");
+          "Further PostgreSQL connections for the propagator's progress records (claims, "
+          "applied/failed marks).");
 ABSL_FLAG(absl::Duration, db_acquire_timeout, absl::Seconds(5),
           "How long a call waits for a free database connection before UNAVAILABLE.");
 ABSL_FLAG(absl::Duration, db_statement_timeout, absl::Seconds(10),
@@ -90,8 +91,9 @@ namespace dns {
 namespace {
 
 constexpr const char* kFlagNames[] = {
-    "listen",        "database_url",    "db_pool_size", "db_propagation_pool_size", "db_acquire_timeout",
-    "db_statement_timeout", "migrate_on_start", "db_wait", "log_level",   "log_format",
+    "listen",        "database_url",    "db_pool_size",         "db_propagation_pool_size",
+    "db_acquire_timeout", "db_statement_timeout", "migrate_on_start", "db_wait",
+    "log_level",     "log_format",
     "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
     "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
     "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "health_interval",
@@ -190,7 +192,10 @@ int RunServer() {
   pool_options.url = DatabaseUrl();
   pool_options.size = absl::GetFlag(FLAGS_db_pool_size);
   pool_options.acquire_timeout = absl::GetFlag(FLAGS_db_acquire_timeout);
-  pool_options.on_connect = [](pqxx::connection& conn) { PgZoneStore::PrepareConnection(conn); };
+  pool_options.on_connect = [](pqxx::connection& conn) {
+    PgZoneStore::PrepareConnection(conn);
+    PgPropagationStore::PrepareConnection(conn);
+  };
   auto pool = std::make_shared<ConnectionPool>(pool_options);
 
   absl::StatusOr<SecretBox> secret_box = SecretBox::FromBase64Key(absl::GetFlag(FLAGS_secret_key));
@@ -209,13 +214,13 @@ int RunServer() {
 
   PgZoneStore store(pool);
   PgServerStore server_store(pool, *secret_box);
-  // Propagation bookkeeping on a small pool of its own (see
-  // PrepareOwnConnection: no WAL flush wait per mark).
-  ConnectionPool::Options propagation_pool_options = pool_options;
-  propagation_pool_options.size = absl::GetFlag(FLAGS_db_propagation_pool_size);
-  propagation_pool_options.on_connect = &PgPropagationStore::PrepareOwnConnection;
-  PgPropagationStore propagation_store(
-      std::make_shared<ConnectionPool>(propagation_pool_options));
+  // The propagator's progress records on a small pool of their own
+  // (PrepareProgressConnection: no WAL flush wait per mark).
+  ConnectionPool::Options progress_pool_options = pool_options;
+  progress_pool_options.size = absl::GetFlag(FLAGS_db_propagation_pool_size);
+  progress_pool_options.on_connect = &PgPropagationStore::PrepareProgressConnection;
+  PgPropagationStore propagation_store(pool,
+                                       std::make_shared<ConnectionPool>(progress_pool_options));
 
   pdns::ClientOptions client_options;
   client_options.max_in_flight = absl::GetFlag(FLAGS_pdns_max_in_flight);

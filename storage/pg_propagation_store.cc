@@ -26,7 +26,7 @@ std::string IntervalText(absl::Duration d) {
 
 }  // namespace
 
-void PgPropagationStore::PrepareOwnConnection(pqxx::connection& conn) {
+void PgPropagationStore::PrepareProgressConnection(pqxx::connection& conn) {
   pqxx::nontransaction(conn).exec("SET synchronous_commit = off");
   PrepareConnection(conn);
 }
@@ -71,7 +71,7 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
 absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
     int limit, absl::Duration lease, const std::optional<std::string>& zone) {
   return RunPg<std::vector<PropagationTask>>(
-      *pool_, "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
+      *progress_pool_, "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
         pqxx::nontransaction txn(conn);
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of
         // queueing behind each other.
@@ -116,7 +116,7 @@ absl::StatusOr<std::optional<std::vector<RRsetKey>>> PgPropagationStore::Changed
 
 absl::StatusOr<bool> PgPropagationStore::MarkApplied(const PropagationTask& task,
                                                      bool did_full_sync) {
-  return RunPg<bool>(*pool_, "MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+  return RunPg<bool>(*progress_pool_, "MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
     if (!task.zone_deleted) {
       // One statement: its own transaction, no BEGIN/COMMIT round trips.
       pqxx::nontransaction txn(conn);
@@ -145,7 +145,7 @@ absl::StatusOr<bool> PgPropagationStore::MarkApplied(const PropagationTask& task
 absl::Status PgPropagationStore::MarkFailed(const PropagationTask& task,
                                             const std::string& error, absl::Duration retry_in,
                                             bool need_full_sync) {
-  return RunPg<bool>(*pool_, "MarkFailed", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+  return RunPg<bool>(*progress_pool_, "MarkFailed", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
            pqxx::nontransaction txn(conn);
            txn.exec_params0(
                "UPDATE dnsv1.zone_servers SET state = 'ERROR', last_error = $3,"
@@ -160,7 +160,7 @@ absl::Status PgPropagationStore::MarkFailed(const PropagationTask& task,
 }
 
 absl::Status PgPropagationStore::WakeServer(const std::string& server) {
-  return RunPg<bool>(*pool_, "WakeServer", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+  return RunPg<bool>(*progress_pool_, "WakeServer", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
            pqxx::nontransaction txn(conn);
            txn.exec_params0(
                "UPDATE dnsv1.zone_servers SET next_attempt_time = now()"
@@ -229,7 +229,7 @@ absl::StatusOr<uint32_t> PgPropagationStore::RequestSync(const std::string& zone
 }
 
 absl::StatusOr<int64_t> PgPropagationStore::PruneJournal() {
-  return RunPg<int64_t>(*pool_, "PruneJournal", [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
+  return RunPg<int64_t>(*progress_pool_, "PruneJournal", [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
     pqxx::nontransaction txn(conn);
     // Keep the entry at each server's applied serial: ChangedSince needs it
     // as the anchor.

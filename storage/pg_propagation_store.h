@@ -10,17 +10,23 @@ namespace dns {
 
 class PgPropagationStore : public PropagationStore {
  public:
-  explicit PgPropagationStore(std::shared_ptr<ConnectionPool> pool) : pool_(std::move(pool)) {}
+  // `pool` serves reads and requests (GetPropagation, ChangedSince,
+  // RequestSync). `progress_pool`, if given, serves the propagator's own
+  // progress records (claims, applied/failed marks, wake-ups, journal
+  // pruning): see PrepareProgressConnection.
+  explicit PgPropagationStore(std::shared_ptr<ConnectionPool> pool,
+                              std::shared_ptr<ConnectionPool> progress_pool = nullptr)
+      : pool_(std::move(pool)),
+        progress_pool_(progress_pool ? std::move(progress_pool) : pool_) {}
 
   // Prepares this store's statements; part of the pool's on_connect hook.
   static void PrepareConnection(pqxx::connection& conn);
-  // The on_connect hook of a pool of this store's own: PrepareConnection
-  // plus synchronous_commit off. This store only records progress (claims,
-  // applied/failed marks, sync requests); what is pending is written durably
-  // by each write's own transaction. A mark lost in a database crash means
-  // one more idempotent push, and the store saves a WAL flush per zone per
-  // server.
-  static void PrepareOwnConnection(pqxx::connection& conn);
+  // The on_connect hook of the progress pool: PrepareConnection plus
+  // synchronous_commit off. Progress records are redone if lost: what is
+  // pending is written durably by each write's own transaction, so a mark
+  // lost in a database crash means one more idempotent push, and each mark
+  // saves waiting for a WAL flush.
+  static void PrepareProgressConnection(pqxx::connection& conn);
 
   absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
       int limit, absl::Duration lease, const std::optional<std::string>& zone) override;
@@ -37,6 +43,7 @@ class PgPropagationStore : public PropagationStore {
 
  private:
   std::shared_ptr<ConnectionPool> pool_;
+  std::shared_ptr<ConnectionPool> progress_pool_;
 };
 
 }  // namespace dns
