@@ -495,7 +495,12 @@ std::vector<ServerPropagation> Propagator::Wait(const std::string& zone, uint32_
     for (const ServerPropagation& p : states) {
       const bool reached = p.state == PropagationState::kInSync &&
                            (deleted || SerialReached(p.applied_serial, serial));
-      const bool failed_now = p.state == PropagationState::kError && p.update_time >= start;
+      // Failed twice since the write: the recovery loop retries a failed
+      // push within about a second, so a passing fault (a busy SQLite
+      // backend, a dropped connection) is waited out, while a lasting one
+      // (a server down, a rejected key or record) is reported at once.
+      const bool failed_now = p.state == PropagationState::kError && p.update_time >= start &&
+                              p.attempts >= 2;
       if (!reached && !failed_now && p.state != PropagationState::kSkipped) done = false;
     }
     if (done || absl::Now() >= deadline) return states;

@@ -66,8 +66,8 @@ class Propagator : public PropagationControl {
   void ServersChanged();
 
   // Waits until every server not in maintenance has `serial` (or, for a
-  // deleted zone, dropped it), or failed once trying, or the deadline;
-  // returns the states then.
+  // deleted zone, dropped it), or failed twice in a row trying, or the
+  // deadline; returns the states then.
   std::vector<ServerPropagation> Wait(const std::string& zone, uint32_t serial, bool deleted,
                                       absl::Time deadline) override;
   absl::StatusOr<std::vector<ServerPropagation>> State(const std::string& zone) override;

@@ -334,6 +334,7 @@ TEST_F(PropagationTest, PowerDnsRejectionIsSurfacedWithItsMessage) {
     if (p.server() == "api-1") {
       EXPECT_EQ(p.state(), v1::PROPAGATION_STATE_ERROR);
       EXPECT_THAT(p.last_error(), HasSubstr("onflicts"));  // PowerDNS's own text
+      EXPECT_GE(p.attempts(), 2) << "the write answers after the recovery loop's retry failed too";
       surfaced = true;
     } else {
       EXPECT_EQ(p.state(), v1::PROPAGATION_STATE_IN_SYNC);
@@ -384,6 +385,7 @@ TEST_F(PropagationTest, WrongApiKeyIsAClearErrorAndRotationCatchesUp) {
       EXPECT_THAT(p.last_error(), HasSubstr("401"));
       EXPECT_THAT(p.last_error(), ::testing::Not(HasSubstr(kWrong)));
       EXPECT_LT(p.applied_serial(), resp.serial());
+      EXPECT_GE(p.attempts(), 2) << "the write answers after the recovery loop's retry failed too";
     } else {
       EXPECT_EQ(p.state(), v1::PROPAGATION_STATE_IN_SYNC) << p.server();
     }
