@@ -97,17 +97,6 @@ absl::Status RenameField(absl::Status status, const std::string& from, const std
 
 }  // namespace
 
-std::optional<std::string> CheckServerName(absl::string_view name) {
-  constexpr char kRule[] =
-      "must be 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit";
-  if (name.empty() || name.size() > 63) return kRule;
-  for (char c : name) {
-    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') return kRule;
-  }
-  if (name.front() == '-' || name.back() == '-') return kRule;
-  return std::nullopt;
-}
-
 std::optional<std::string> CheckApiUrl(absl::string_view url, std::string* canonical) {
   constexpr char kExample[] = " (e.g. http://10.0.0.5:8081)";
   if (url.empty()) return absl::StrCat("is required", kExample);

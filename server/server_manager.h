@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "client/executor.h"
 #include "client/pdns_client_pool.h"
+#include "server/domain/server_name.h"
 #include "server/zone_manager.h"
 #include "storage/model.h"
 #include "storage/server_store.h"
@@ -109,7 +110,7 @@ class ServerManager {
 
 // Input rules, exposed for tests. Each returns a description of what is
 // wrong (never echoing an API key), or nullopt when the value is fine.
-std::optional<std::string> CheckServerName(absl::string_view name);
+// (CheckServerName: server/domain/server_name.h.)
 // On success *canonical is the URL as stored (scheme and host lower-case,
 // no trailing '/').
 std::optional<std::string> CheckApiUrl(absl::string_view url, std::string* canonical);

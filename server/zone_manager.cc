@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "server/domain/dns_name.h"
 #include "server/domain/page_token.h"
+#include "server/domain/server_name.h"
 #include "server/domain/zone_file.h"
 #include "storage/serial.h"
 #include "storage/status_details.h"
@@ -230,6 +231,7 @@ absl::StatusOr<Zone> ZoneManager::ImportZoneFromServer(Zone zone, const std::str
   if (!name.ok()) return InvalidField("zone.name", std::string(name.status().message()));
   zone.name = *name;
   if (server.empty()) return InvalidField("from_server", "name a registered server");
+  if (auto bad = CheckServerName(server)) return InvalidField("from_server", *bad);
   if (propagation_ == nullptr) {
     return absl::FailedPreconditionError("this service has no PowerDNS fleet configured");
   }
@@ -355,7 +357,14 @@ absl::StatusOr<SyncResult> ZoneManager::SyncZone(const std::string& name,
                                                  const std::vector<std::string>& servers,
                                                  const WriteOptions& w) {
   absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
-  if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  std::vector<FieldViolation> violations;
+  if (!canonical.ok()) violations.push_back({"zone", std::string(canonical.status().message())});
+  for (size_t i = 0; i < servers.size(); ++i) {
+    if (auto bad = CheckServerName(servers[i])) {
+      violations.push_back({absl::StrCat("servers[", i, "]"), *bad});
+    }
+  }
+  if (!violations.empty()) return InvalidFields(violations);
   if (propagation_ == nullptr) {
     return absl::FailedPreconditionError("this service has no PowerDNS fleet configured");
   }

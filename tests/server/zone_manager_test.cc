@@ -227,11 +227,14 @@ class FakePropagation : public PropagationControl {
     p.server = "ns-a";
     return std::vector<ServerPropagation>{p};
   }
-  absl::StatusOr<uint32_t> RequestSync(const std::string&, const std::vector<std::string>&) override {
+  absl::StatusOr<uint32_t> RequestSync(const std::string&,
+                                       const std::vector<std::string>& servers) override {
+    sync_requests.push_back(servers);
     return 9;
   }
-  absl::StatusOr<std::vector<RRset>> FetchZone(const std::string&, const std::string&,
+  absl::StatusOr<std::vector<RRset>> FetchZone(const std::string& server, const std::string&,
                                                const std::string&) override {
+    fetched_from.push_back(server);
     return fetched;
   }
 
@@ -242,6 +245,8 @@ class FakePropagation : public PropagationControl {
   };
   std::vector<std::string> kicks;
   std::vector<WaitCall> waits;
+  std::vector<std::vector<std::string>> sync_requests;
+  std::vector<std::string> fetched_from;
   int state_reads = 0;
   std::vector<RRset> fetched;
 };
@@ -299,6 +304,28 @@ TEST(ZoneManagerTest, ImportFromServerValidatesWhatTheServerHas) {
   ZoneManager alone(store, Defaults());
   EXPECT_EQ(alone.ImportZoneFromServer(zone, "api-1", {}, {}).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(ZoneManagerTest, ServerNamesAreCheckedBeforeTheFleetIsAsked) {
+  RecordingZoneStore store;
+  FakePropagation fleet;
+  ZoneManager manager(store, Defaults(), &fleet);
+  auto sync = manager.SyncZone("s.test", {"api-1", "Not A Name", ""}, {});
+  ASSERT_EQ(sync.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<FieldViolation> violations = ViolationsOf(sync.status());
+  ASSERT_EQ(violations.size(), 2u);
+  EXPECT_EQ(violations[0].field, "servers[1]");
+  EXPECT_EQ(violations[1].field, "servers[2]");
+  EXPECT_TRUE(fleet.sync_requests.empty());
+  ASSERT_TRUE(manager.SyncZone("s.test", {"api-1"}, {}).ok());
+  EXPECT_THAT(fleet.sync_requests, ElementsAre(ElementsAre("api-1")));
+
+  Zone zone;
+  zone.name = "legacy.test";
+  auto imported = manager.ImportZoneFromServer(zone, "../api", {}, {});
+  ASSERT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ViolationsOf(imported.status())[0].field, "from_server");
+  EXPECT_TRUE(fleet.fetched_from.empty());
 }
 
 TEST(ZoneManagerTest, HostmasterForms) {
