@@ -662,8 +662,9 @@ void RunConcurrentLatency(const std::string& target, dt::PdnsServer& api, int wr
 // stamps update_time when a push is recorded, so the last IN_SYNC row's
 // update_time is when the server had them all, whatever the poll interval.
 // The poll only decides when to look, and counts the rows still pending
-// through an index, so a poll costs little. (Counting every IN_SYNC row of a 60,000-row table each
-// 200 ms took 40 % of PostgreSQL's CPU during the push being measured.)
+// through an index, so a poll costs little. (Counting every IN_SYNC row of
+// a 60,000-row table every 200 ms took 40 % of PostgreSQL's CPU during the
+// push being measured.)
 
 // Seconds since the Unix epoch, the clock PostgreSQL's now() reads.
 double EpochNow() {
