@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <mutex>
 #include <cmath>
 #include <exception>
 #include <memory>
@@ -38,6 +40,8 @@ namespace {
 
 constexpr char kServerPath[] = "/api/v1/servers/localhost";
 constexpr char kZonesPath[] = "/api/v1/servers/localhost/zones";
+// Bodies above this may have met PowerDNS's webserver-max-bodysize.
+constexpr size_t kLargeBodyBytes = 512 * 1024;
 
 struct ParsedUrl {
   std::string scheme_host_port;  // what httplib::Client takes
@@ -222,39 +226,13 @@ class HttpPdnsClient final
     return Run<absl::StatusOr<ZoneInfo>>(
         ctx, ZoneKey(request.name),
         [this, request](const CallContext& c) -> absl::StatusOr<ZoneInfo> {
-          HttpRequest req{"POST", kZonesPath, EncodeCreateZone(request),
-                          /*idempotent=*/false};
-          HttpOutcome out = Execute(c, req);
-          if (out.status.ok()) {
-            absl::StatusOr<ZoneInfo> created = ParseZone(out.body);
-            if (created.ok()) return created;
-            // Created, but the body is unusable: read the zone back.
-            return GetZoneNow(c, request.name);
-          }
-          if (out.status.code() != absl::StatusCode::kUnavailable ||
-              !out.maybe_applied) {
-            return out.status;
-          }
-          // A 500 or a lost answer leaves it open whether the zone was made
-          // (parallel creates of one zone end in 201, 409 or 500). Ask.
-          absl::StatusOr<ZoneInfo> existing = GetZoneNow(c, request.name);
-          if (existing.ok()) {
-            Logger().warn(
-                "pdns_create_ambiguous server={} zone={} request_id={} "
-                "outcome=\"{}\" resolution=zone_exists",
-                config_.name, Absolute(request.name), RequestIdForLog(c),
-                Redact(std::string(out.status.message())));
-            return existing;
-          }
-          if (existing.status().code() == absl::StatusCode::kNotFound) {
-            return absl::UnavailableError(
-                absl::StrCat(out.status.message(),
-                             " (the zone was not created; safe to retry)"));
-          }
-          return absl::UnavailableError(absl::StrCat(
-              out.status.message(),
-              " (whether the zone was created is unknown: ",
-              existing.status().message(), ")"));
+          CreateZoneBodies bodies = EncodeCreateZoneBodies(request, MaxBodyBytes());
+          absl::StatusOr<ZoneInfo> created = PostZone(c, request.name, std::move(bodies.post));
+          if (!created.ok() || bodies.patches.empty()) return created;
+          // Too big for one request: the rest of the zone follows in order.
+          absl::Status rest = SendPatches(c, request.name, bodies.patches);
+          if (!rest.ok()) return rest;
+          return GetZoneNow(c, request.name);
         });
   }
 
@@ -279,10 +257,8 @@ class HttpPdnsClient final
     // REPLACE and DELETE of whole RRsets: applying twice gives the same zone.
     return Run<absl::Status>(
         ctx, ZoneKey(zone),
-        [this, zone, body = EncodePatchRRsets(changes)](const CallContext& c) {
-          HttpRequest req{"PATCH", ZonePath(zone), body, true};
-          return Execute(c, req).status;
-        });
+        [this, zone, bodies = EncodePatchRRsetsBodies(changes, MaxBodyBytes())](
+            const CallContext& c) { return SendPatches(c, zone, bodies); });
   }
 
   std::future<absl::StatusOr<int64_t>> AsyncFlushCache(
@@ -374,6 +350,60 @@ class HttpPdnsClient final
           }
         });
     return future;
+  }
+
+  size_t MaxBodyBytes() const {
+    // Below this a body cannot hold one RRset of any size the service
+    // accepts, and every RRset would travel alone.
+    return std::max<size_t>(options_.max_body_bytes, 4096);
+  }
+
+  // The POST of a new zone, with the resolution of ambiguous outcomes.
+  absl::StatusOr<ZoneInfo> PostZone(const CallContext& c, const std::string& zone,
+                                    std::string body) {
+    HttpRequest req{"POST", kZonesPath, std::move(body), /*idempotent=*/false};
+    HttpOutcome out = Execute(c, req);
+    if (out.status.ok()) {
+      absl::StatusOr<ZoneInfo> created = ParseZone(out.body);
+      if (created.ok()) return created;
+      // Created, but the body is unusable: read the zone back.
+      return GetZoneNow(c, zone);
+    }
+    if (out.status.code() != absl::StatusCode::kUnavailable || !out.maybe_applied) {
+      return out.status;
+    }
+    // A 500 or a lost answer leaves it open whether the zone was made
+    // (parallel creates of one zone end in 201, 409 or 500). Ask.
+    absl::StatusOr<ZoneInfo> existing = GetZoneNow(c, zone);
+    if (existing.ok()) {
+      Logger().warn(
+          "pdns_create_ambiguous server={} zone={} request_id={} "
+          "outcome=\"{}\" resolution=zone_exists",
+          config_.name, Absolute(zone), RequestIdForLog(c),
+          Redact(std::string(out.status.message())));
+      return existing;
+    }
+    if (existing.status().code() == absl::StatusCode::kNotFound) {
+      return absl::UnavailableError(
+          absl::StrCat(out.status.message(), " (the zone was not created; safe to retry)"));
+    }
+    return absl::UnavailableError(absl::StrCat(out.status.message(),
+                                               " (whether the zone was created is unknown: ",
+                                               existing.status().message(), ")"));
+  }
+
+  // PATCH bodies in order; stops at the first failure, saying how far it got.
+  absl::Status SendPatches(const CallContext& c, const std::string& zone,
+                           const std::vector<std::string>& bodies) {
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      HttpRequest req{"PATCH", ZonePath(zone), bodies[i], true};
+      absl::Status st = Execute(c, req).status;
+      if (st.ok()) continue;
+      if (bodies.size() == 1) return st;
+      return absl::Status(st.code(), absl::StrCat(st.message(), " (part ", i + 1, " of ",
+                                                  bodies.size(), " of the change)"));
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<ZoneInfo> GetZoneNow(const CallContext& ctx,
@@ -489,8 +519,15 @@ class HttpPdnsClient final
       out.body = std::move(result->body);
       out.status = StatusFromHttp(out.http_status, out.body, Where(req));
       if (!out.status.ok()) {
-        out.status = absl::Status(out.status.code(),
-                                  Redact(std::string(out.status.message())));
+        std::string message = Redact(std::string(out.status.message()));
+        if ((out.http_status == 400 || out.http_status == 413) &&
+            req.body.size() > kLargeBodyBytes) {
+          // PowerDNS answers an oversized body with a bare 400.
+          absl::StrAppend(&message, " (the request body was ", req.body.size(),
+                          " bytes; PowerDNS refuses bodies over its webserver-max-bodysize, "
+                          "2 MB by default: lower --pdns_max_body_bytes or raise that setting)");
+        }
+        out.status = absl::Status(out.status.code(), message);
         detail = Redact(ErrorTextFromBody(out.body));
       }
       ReleaseHttp(std::move(http));
@@ -599,6 +636,8 @@ class HttpPdnsClient final
 
 absl::StatusOr<std::shared_ptr<PdnsClient>> MakeHttpPdnsClient(
     ServerConfig config, ClientOptions options, Executor& executor) {
+  static std::once_flag sigpipe_ignored;
+  std::call_once(sigpipe_ignored, [] { std::signal(SIGPIPE, SIG_IGN); });
   if (config.name.empty()) {
     return absl::InvalidArgumentError("pdns server config has no name");
   }

@@ -66,6 +66,10 @@ struct ClientOptions {
   int max_in_flight = 8;
   // Calls waiting for a slot beyond this fail with RESOURCE_EXHAUSTED.
   size_t max_queued = 10000;
+  // Largest request body sent in one call. PowerDNS refuses bodies over its
+  // webserver-max-bodysize (2 MB by default) with a plain 400; larger
+  // changes and zone creations go out as several PATCHes, in order.
+  size_t max_body_bytes = 1 << 20;
 
   absl::Duration connect_timeout = absl::Seconds(2);
   absl::Duration read_timeout = absl::Seconds(10);
@@ -201,7 +205,11 @@ class PdnsClient {
 
 // The HTTP implementation. Calls run on `executor`, which must outlive every
 // call in flight (destroying an Executor first finishes what it has queued).
-// INVALID_ARGUMENT if the URL cannot be used.
+// INVALID_ARGUMENT if the URL cannot be used. The first call sets SIGPIPE to
+// be ignored process-wide: cpp-httplib writes to sockets without
+// MSG_NOSIGNAL, and a server that closes the connection while a request is
+// being sent (as PowerDNS does on an oversized body) must cost an error, not
+// the process.
 absl::StatusOr<std::shared_ptr<PdnsClient>> MakeHttpPdnsClient(
     ServerConfig config, ClientOptions options, Executor& executor);
 

@@ -2,10 +2,13 @@
 
 #include <cctype>
 #include <exception>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "nlohmann/json.hpp"
 
 namespace dns::pdns {
@@ -165,10 +168,12 @@ ZoneKind ParseZoneKind(absl::string_view name) {
   return ZoneKind::kNative;
 }
 
-std::string EncodeCreateZone(const CreateZoneRequest& request) {
-  Json rrsets = Json::array();
-  for (const RRset& r : request.rrsets) rrsets.push_back(RRsetToJson(r, nullptr));
-  Json body = {
+namespace {
+
+Json CreateZoneJson(const CreateZoneRequest& request, const std::vector<const RRset*>& rrsets) {
+  Json encoded = Json::array();
+  for (const RRset* r : rrsets) encoded.push_back(RRsetToJson(*r, nullptr));
+  return {
       {"name", Absolute(request.name)},
       {"kind", std::string(ZoneKindName(request.kind))},
       {"nameservers", request.nameservers},
@@ -176,9 +181,96 @@ std::string EncodeCreateZone(const CreateZoneRequest& request) {
       {"account", request.account},
       {"soa_edit_api", request.soa_edit_api},
       {"api_rectify", request.api_rectify},
-      {"rrsets", rrsets},
+      {"rrsets", encoded},
   };
-  return body.dump();
+}
+
+bool IsApexSoa(const RRset& rrset, absl::string_view zone) {
+  return rrset.type == "SOA" && absl::EqualsIgnoreCase(Absolute(rrset.name), Absolute(zone));
+}
+
+// "mname rname serial refresh ..." with the serial field replaced.
+std::string WithSerial(const std::string& soa, absl::string_view serial) {
+  std::vector<std::string> fields = absl::StrSplit(soa, ' ', absl::SkipEmpty());
+  if (fields.size() != 7) return soa;
+  fields[2] = std::string(serial);
+  return absl::StrJoin(fields, " ");
+}
+
+// Packs encoded RRset entries into {"rrsets": [...]} bodies of at most
+// `max_body_bytes` each, in order.
+std::vector<std::string> PackBodies(const std::vector<std::string>& entries, size_t max_body_bytes) {
+  constexpr absl::string_view kHead = "{\"rrsets\":[";
+  constexpr absl::string_view kTail = "]}";
+  std::vector<std::string> bodies;
+  std::string body;
+  for (const std::string& entry : entries) {
+    const bool empty = body.empty();
+    if (!empty && body.size() + 1 + entry.size() + kTail.size() > max_body_bytes) {
+      absl::StrAppend(&body, kTail);
+      bodies.push_back(std::move(body));
+      body.clear();
+    }
+    absl::StrAppend(&body, body.empty() ? kHead : ",", entry);
+  }
+  if (!body.empty()) {
+    absl::StrAppend(&body, kTail);
+    bodies.push_back(std::move(body));
+  }
+  return bodies;
+}
+
+std::vector<std::string> PatchEntries(const std::vector<RRsetChange>& changes) {
+  std::vector<std::string> entries;
+  entries.reserve(changes.size());
+  for (const RRsetChange& c : changes) {
+    if (c.type == ChangeType::kDelete) entries.push_back(RRsetToJson(c.rrset, "DELETE").dump());
+  }
+  const RRsetChange* soa = nullptr;
+  for (const RRsetChange& c : changes) {
+    if (c.type != ChangeType::kReplace) continue;
+    if (c.rrset.type == "SOA") {
+      soa = &c;
+      continue;
+    }
+    entries.push_back(RRsetToJson(c.rrset, "REPLACE").dump());
+  }
+  if (soa != nullptr) entries.push_back(RRsetToJson(soa->rrset, "REPLACE").dump());
+  return entries;
+}
+
+}  // namespace
+
+std::string EncodeCreateZone(const CreateZoneRequest& request) {
+  std::vector<const RRset*> all;
+  for (const RRset& r : request.rrsets) all.push_back(&r);
+  return CreateZoneJson(request, all).dump();
+}
+
+CreateZoneBodies EncodeCreateZoneBodies(const CreateZoneRequest& request,
+                                        size_t max_body_bytes) {
+  CreateZoneBodies out;
+  out.post = EncodeCreateZone(request);
+  if (out.post.size() <= max_body_bytes) return out;
+  // The POST holds what a zone cannot be created without; the rest follows.
+  std::vector<const RRset*> first;
+  std::vector<RRsetChange> rest;
+  RRset placeholder_soa;
+  for (const RRset& r : request.rrsets) {
+    if (IsApexSoa(r, request.name)) {
+      placeholder_soa = r;
+      for (Record& record : placeholder_soa.records) record.content = WithSerial(record.content, "0");
+      first.push_back(&placeholder_soa);
+      rest.push_back(RRsetChange{ChangeType::kReplace, r});
+    } else if (r.type == "NS" && absl::EqualsIgnoreCase(Absolute(r.name), Absolute(request.name))) {
+      first.push_back(&r);
+    } else {
+      rest.push_back(RRsetChange{ChangeType::kReplace, r});
+    }
+  }
+  out.post = CreateZoneJson(request, first).dump();
+  out.patches = EncodePatchRRsetsBodies(rest, max_body_bytes);
+  return out;
 }
 
 std::string EncodeZoneAttributes(const ZoneAttributes& attrs) {
@@ -191,18 +283,14 @@ std::string EncodeZoneAttributes(const ZoneAttributes& attrs) {
 }
 
 std::string EncodePatchRRsets(const std::vector<RRsetChange>& changes) {
-  Json rrsets = Json::array();
-  for (const RRsetChange& c : changes) {
-    if (c.type == ChangeType::kDelete) {
-      rrsets.push_back(RRsetToJson(c.rrset, "DELETE"));
-    }
-  }
-  for (const RRsetChange& c : changes) {
-    if (c.type == ChangeType::kReplace) {
-      rrsets.push_back(RRsetToJson(c.rrset, "REPLACE"));
-    }
-  }
-  return Json{{"rrsets", rrsets}}.dump();
+  std::vector<std::string> bodies =
+      PackBodies(PatchEntries(changes), std::numeric_limits<size_t>::max());
+  return bodies.empty() ? std::string(R"({"rrsets":[]})") : bodies.front();
+}
+
+std::vector<std::string> EncodePatchRRsetsBodies(const std::vector<RRsetChange>& changes,
+                                                 size_t max_body_bytes) {
+  return PackBodies(PatchEntries(changes), max_body_bytes);
 }
 
 absl::StatusOr<ServerInfo> ParseServerInfo(absl::string_view body) {

@@ -32,10 +32,30 @@ absl::string_view ZoneKindName(ZoneKind kind);  // "Native", "Master", "Slave"
 ZoneKind ParseZoneKind(absl::string_view name);
 
 std::string EncodeCreateZone(const CreateZoneRequest& request);
-// One body for all changes: DELETEs first, then REPLACEs, each group in the
-// caller's order, so that a batch deleting and re-adding a name applies.
 std::string EncodeZoneAttributes(const ZoneAttributes& attrs);
+// One body for all changes: DELETEs first, then REPLACEs, each group in the
+// caller's order (the apex SOA last), so that a batch deleting and re-adding
+// a name applies.
 std::string EncodePatchRRsets(const std::vector<RRsetChange>& changes);
+
+// The same changes as PATCH bodies of at most `max_body_bytes` each (PowerDNS
+// refuses bodies over its webserver-max-bodysize, 2 MB by default), to be
+// sent in order: DELETEs first, then REPLACEs, the SOA in the last body, so
+// a server shows the new serial only once it holds every change. An RRset
+// larger than the budget travels alone.
+std::vector<std::string> EncodePatchRRsetsBodies(const std::vector<RRsetChange>& changes,
+                                                 size_t max_body_bytes);
+
+// A zone creation in bodies of at most `max_body_bytes`: the POST, then
+// PATCHes (empty when the zone fits in the POST). When it does not fit, the
+// POST carries the apex SOA with serial 0 and the apex NS, and the real SOA
+// comes in the last PATCH: until everything has landed the server shows no
+// serial the truth ever had.
+struct CreateZoneBodies {
+  std::string post;
+  std::vector<std::string> patches;
+};
+CreateZoneBodies EncodeCreateZoneBodies(const CreateZoneRequest& request, size_t max_body_bytes);
 
 absl::StatusOr<ServerInfo> ParseServerInfo(absl::string_view body);
 absl::StatusOr<Statistics> ParseStatistics(absl::string_view body);

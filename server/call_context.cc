@@ -41,6 +41,19 @@ CallContext::CallContext(grpc::ServerContext* context, const char* method)
   context->AddInitialMetadata(kRequestIdHeader, request_id_);
 }
 
+absl::Status CallContext::Escaped(const char* what, absl::StatusCode code) {
+  Log(spdlog::level::err, "unexpected exception in a handler",
+      {{"request_id", request_id_}, {"method", method_}, {"exception", what}});
+  if (code == absl::StatusCode::kResourceExhausted) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(method_, " ran out of memory; request id ", request_id_));
+  }
+  // The exception's text may hold internals; the caller gets the id to
+  // quote, the log has the rest.
+  return absl::InternalError(absl::StrCat("internal error in ", method_, "; request id ",
+                                          request_id_, " (the service logged the cause)"));
+}
+
 grpc::Status CallContext::Finish(const absl::Status& status) {
   const double ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
   const auto level = status.ok() ? spdlog::level::info

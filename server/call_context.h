@@ -6,6 +6,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <new>
 #include <string>
 
 #include "absl/status/status.h"
@@ -27,7 +28,29 @@ class CallContext {
   // Logs the call's outcome and converts it for gRPC.
   grpc::Status Finish(const absl::Status& status);
 
+  // Runs a handler's body (-> absl::Status) and finishes the call with its
+  // outcome. An exception escaping the body is the last resort here: it is
+  // logged with the request id and answered INTERNAL (RESOURCE_EXHAUSTED
+  // for std::bad_alloc), never gRPC's anonymous UNKNOWN, and the process
+  // goes on serving.
+  template <typename Body>
+  grpc::Status Run(Body&& body) {
+    absl::Status status;
+    try {
+      status = body();
+    } catch (const std::bad_alloc&) {
+      status = Escaped("std::bad_alloc", absl::StatusCode::kResourceExhausted);
+    } catch (const std::exception& e) {
+      status = Escaped(e.what(), absl::StatusCode::kInternal);
+    } catch (...) {
+      status = Escaped("non-standard exception", absl::StatusCode::kInternal);
+    }
+    return Finish(status);
+  }
+
  private:
+  absl::Status Escaped(const char* what, absl::StatusCode code);
+
   grpc::ServerContext* context_;
   const char* method_;
   std::string request_id_;

@@ -81,6 +81,9 @@ ABSL_FLAG(absl::Duration, propagation_max_backoff, absl::Seconds(30),
 ABSL_FLAG(int, pdns_max_in_flight, 8,
           "PowerDNS API calls in flight per server (each costs it a database connection).");
 ABSL_FLAG(absl::Duration, pdns_timeout, absl::Seconds(10), "PowerDNS API read timeout.");
+ABSL_FLAG(uint64_t, pdns_max_body_bytes, 1 << 20,
+          "Largest request body sent to PowerDNS in one call; bigger changes and zones go as "
+          "several PATCHes. Keep it below the servers' webserver-max-bodysize (2 MB default).");
 ABSL_FLAG(double, pdns_rate_limit_qps, 0, "PowerDNS API calls per second per server; 0: unlimited.");
 ABSL_FLAG(int, pdns_breaker_failures, 5,
           "Consecutive failures that open a server's circuit breaker; 0 disables it.");
@@ -98,7 +101,7 @@ constexpr const char* kFlagNames[] = {
     "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
     "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "health_interval",
     "secret_key",    "server_check_timeout", "propagation_workers", "propagation_lease",
-    "propagation_max_backoff", "pdns_max_in_flight", "pdns_timeout", "pdns_rate_limit_qps",
+    "propagation_max_backoff", "pdns_max_in_flight", "pdns_timeout", "pdns_max_body_bytes", "pdns_rate_limit_qps",
     "pdns_breaker_failures", "pdns_breaker_open"};
 
 std::string EnvName(absl::string_view flag) {
@@ -226,6 +229,7 @@ int RunServer() {
   client_options.max_in_flight = absl::GetFlag(FLAGS_pdns_max_in_flight);
   client_options.read_timeout = absl::GetFlag(FLAGS_pdns_timeout);
   client_options.write_timeout = absl::GetFlag(FLAGS_pdns_timeout);
+  client_options.max_body_bytes = absl::GetFlag(FLAGS_pdns_max_body_bytes);
   client_options.rate_limit_qps = absl::GetFlag(FLAGS_pdns_rate_limit_qps);
   client_options.rate_limit_burst = std::max(1.0, absl::GetFlag(FLAGS_pdns_rate_limit_qps));
   client_options.circuit_breaker.failure_threshold = absl::GetFlag(FLAGS_pdns_breaker_failures);
@@ -308,6 +312,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A peer that closes a socket or pipe while dnsd writes to it (PowerDNS
+  // refusing an oversized body, a log reader going away) is an error on that
+  // write, never the end of the process.
+  std::signal(SIGPIPE, SIG_IGN);
 
   absl::SetProgramUsageMessage(dns::Usage());
   if (!dns::ApplyEnvironment()) return 2;

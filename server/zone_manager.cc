@@ -1,6 +1,7 @@
 #include "server/zone_manager.h"
 
 #include <algorithm>
+#include <optional>
 #include <arpa/inet.h>
 
 #include "absl/strings/ascii.h"
@@ -10,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "server/domain/dns_name.h"
 #include "server/domain/page_token.h"
 #include "server/domain/server_name.h"
@@ -23,8 +25,6 @@ namespace {
 constexpr size_t kMaxIdLength = 255;
 constexpr size_t kMaxLabels = 64;
 constexpr size_t kMaxNameservers = 20;
-// Zone files are imported as one batch; allow far more than ChangeRRsets.
-constexpr size_t kMaxImportRRsets = 100000;
 
 // Opaque ids from PRAHO: printable, bounded.
 void CheckId(const std::string& value, const std::string& field,
@@ -72,6 +72,17 @@ bool ValidMaster(const std::string& master) {
   if (port.empty()) return true;
   int p = 0;
   return absl::SimpleAtoi(port, &p) && p > 0 && p < 65536;
+}
+
+// The index N of a violation's field "changes[N]...", if it has one.
+std::optional<size_t> ChangeIndexOf(absl::string_view field) {
+  if (!absl::ConsumePrefix(&field, "changes[")) return std::nullopt;
+  size_t index = 0;
+  const size_t close = field.find(']');
+  if (close == absl::string_view::npos || !absl::SimpleAtoi(field.substr(0, close), &index)) {
+    return std::nullopt;
+  }
+  return index;
 }
 
 std::string Fingerprint(const std::vector<std::string>& parts) {
@@ -175,6 +186,20 @@ std::vector<FieldViolation> ZoneManager::NormalizeAttributes(Zone& zone,
   return violations;
 }
 
+std::vector<FieldViolation> ZoneManager::CheckDerivedNames(const Zone& zone) const {
+  // The SOA contact the service writes must itself be a name that fits in a
+  // DNS message, or servers refuse the zone (PowerDNS answers 422) and it
+  // can never be served.
+  absl::StatusOr<std::string> rname = CanonicalHostmaster(defaults_.hostmaster, zone.name);
+  if (rname.ok()) rname = CanonicalTargetName(*rname);
+  if (rname.ok()) return {};
+  return {{"zone.name",
+           absl::StrCat("the SOA contact derived for this zone (",
+                        defaults_.hostmaster.empty() ? "hostmaster.<zone>" : defaults_.hostmaster,
+                        ") is not a usable name: ", rname.status().message(),
+                        "; use a shorter zone name or set --soa_hostmaster")}};
+}
+
 RRset ZoneManager::MakeSoa(const Zone& zone) const {
   absl::StatusOr<std::string> rname = CanonicalHostmaster(defaults_.hostmaster, zone.name);
   const SoaTimers& t = defaults_.soa;
@@ -205,6 +230,7 @@ absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key,
   }
   auto more = NormalizeAttributes(zone, "zone", /*check_nameservers=*/true);
   violations.insert(violations.end(), more.begin(), more.end());
+  if (violations.empty()) violations = CheckDerivedNames(zone);
   if (!violations.empty()) return InvalidFields(violations);
   zone.serial = NextSerial(0, absl::Now());
   NewZone nz{zone, {MakeSoa(zone), MakeNs(zone)}};
@@ -280,18 +306,24 @@ absl::StatusOr<Zone> ZoneManager::ImportRRsets(Zone zone, std::vector<RRset> rrs
   }
   std::vector<FieldViolation> violations =
       NormalizeAttributes(zone, "zone", /*check_nameservers=*/!has_apex_ns);
+  // Without an SOA of its own the zone gets the service's.
+  if (violations.empty() && !soa) violations = CheckDerivedNames(zone);
   if (!violations.empty()) return InvalidFields(violations);
   if (!has_apex_ns) changes.push_back(RRsetChange{ChangeType::kReplace, MakeNs(zone)});
 
+  if (changes.size() + (soa ? 1 : 0) > defaults_.limits.max_import_rrsets) {
+    return InvalidField(source_field,
+                        absl::StrCat("the zone has ", changes.size() + (soa ? 1 : 0),
+                                     " RRsets; at most ", defaults_.limits.max_import_rrsets,
+                                     " can be imported at once (--max_import_rrsets)"));
+  }
   ValidationLimits limits = defaults_.limits;
-  limits.max_changes_per_batch = kMaxImportRRsets;
+  limits.max_changes_per_batch = limits.max_import_rrsets;
   std::vector<FieldViolation> rule_violations = ValidateChanges(zone.name, changes, limits);
   for (auto& v : rule_violations) {
     // Point at the RRset in the file rather than at an internal batch index.
-    size_t index = 0;
-    if (absl::SimpleAtoi(v.field.substr(8, v.field.find(']') - 8), &index) &&
-        index < changes.size()) {
-      v.description = absl::StrCat(changes[index].rrset.name, " ", changes[index].rrset.type,
+    if (std::optional<size_t> index = ChangeIndexOf(v.field); index && *index < changes.size()) {
+      v.description = absl::StrCat(changes[*index].rrset.name, " ", changes[*index].rrset.type,
                                    ": ", v.description);
     }
     v.field = source_field;

@@ -113,6 +113,9 @@ class ZoneManager {
   // path of the zone message ("zone").
   std::vector<FieldViolation> NormalizeAttributes(Zone& zone, const std::string& prefix,
                                                   bool check_nameservers);
+  // The names the service derives for a zone (its SOA contact) checked as
+  // any name is: a zone whose SOA no server would accept is refused.
+  std::vector<FieldViolation> CheckDerivedNames(const Zone& zone) const;
   RRset MakeSoa(const Zone& zone) const;
   RRset MakeNs(const Zone& zone) const;
   // Validates and stores a whole zone from another source (file, server).

@@ -56,6 +56,8 @@ struct ValidationLimits {
   uint32_t default_ttl = 3600;
   size_t max_records_per_rrset = 100;
   size_t max_changes_per_batch = 1000;
+  // RRsets one ImportZone may bring (a zone is imported as one batch).
+  size_t max_import_rrsets = 100000;
 };
 
 // Checks a batch of changes to `zone` (canonical) and canonicalises it in

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -365,6 +366,210 @@ TEST_F(HttpPdnsClientTest, PatchSendsOneBodyWithDeletesFirst) {
   EXPECT_EQ(sent["rrsets"][1]["name"], "www.example.com.");
   EXPECT_EQ(sent["rrsets"][1]["ttl"], 300);
   EXPECT_EQ(sent["rrsets"][2]["records"][0]["content"], "10 mail.example.com.");
+}
+
+// 60 TXT RRsets of ~1 KB: about 64 KB as one body.
+std::vector<RRsetChange> BigChange() {
+  std::vector<RRsetChange> changes;
+  changes.push_back({ChangeType::kDelete, {"gone.example.com.", "TXT", 0, {}}});
+  for (int i = 0; i < 60; ++i) {
+    changes.push_back({ChangeType::kReplace,
+                       {absl::StrCat("t", i, ".example.com."), "TXT", 300,
+                        {{absl::StrCat("\"", std::string(1000, 'a' + i % 26), "\""), false}}}});
+  }
+  // Listed in the middle; must arrive last.
+  changes.insert(changes.begin() + 10,
+                 {ChangeType::kReplace,
+                  {"example.com.", "SOA", 3600,
+                   {{"ns1.example.net. hostmaster.example.com. 2024010105 10800 3600 604800 3600",
+                     false}}}});
+  return changes;
+}
+
+TEST_F(HttpPdnsClientTest, PatchOverTheBodyLimitGoesInOrderedParts) {
+  std::vector<std::string> bodies;
+  std::mutex mu;
+  TestPeer peer([&](httplib::Server& s) {
+    s.Patch("/api/v1/servers/localhost/zones/example.com.",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              std::lock_guard<std::mutex> lock(mu);
+              bodies.push_back(req.body);
+              res.status = 204;
+            });
+  });
+  ClientOptions options = Options();
+  options.max_body_bytes = 16 * 1024;
+  ASSERT_TRUE(Client(peer.url(), options)->PatchRRsets(ctx_, "example.com.", BigChange()).ok());
+
+  ASSERT_GE(bodies.size(), 4u);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_LE(bodies[i].size(), 16u * 1024) << "body " << i;
+    const nlohmann::json sent = nlohmann::json::parse(bodies[i]);
+    for (const auto& rrset : sent["rrsets"]) {
+      names.push_back(rrset["changetype"].get<std::string>() + " " +
+                      rrset["name"].get<std::string>() + " " + rrset["type"].get<std::string>());
+    }
+  }
+  ASSERT_EQ(names.size(), 62u);
+  EXPECT_EQ(names.front(), "DELETE gone.example.com. TXT");
+  // The serial moves only with the last part, once everything else is there.
+  EXPECT_EQ(names.back(), "REPLACE example.com. SOA");
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 62u);
+}
+
+TEST_F(HttpPdnsClientTest, PartOfAPatchFailingSaysWhichPart) {
+  std::atomic<int> calls{0};
+  TestPeer peer([&](httplib::Server& s) {
+    s.Patch(".*", [&](const httplib::Request&, httplib::Response& res) {
+      if (++calls == 2) {
+        Reply(res, 422, R"({"error": "record rejected"})");
+      } else {
+        res.status = 204;
+      }
+    });
+  });
+  ClientOptions options = Options();
+  options.max_body_bytes = 16 * 1024;
+  absl::Status st = Client(peer.url(), options)->PatchRRsets(ctx_, "example.com.", BigChange());
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(st.message(), HasSubstr("record rejected"));
+  EXPECT_THAT(st.message(), HasSubstr("part 2 of"));
+  EXPECT_EQ(calls.load(), 2);  // nothing after the failed part
+}
+
+TEST_F(HttpPdnsClientTest, ZoneOverTheBodyLimitIsCreatedThenFilledSoaLast) {
+  std::string post;
+  std::vector<std::string> patches;
+  std::mutex mu;
+  TestPeer peer([&](httplib::Server& s) {
+    s.Post("/api/v1/servers/localhost/zones",
+           [&](const httplib::Request& req, httplib::Response& res) {
+             std::lock_guard<std::mutex> lock(mu);
+             post = req.body;
+             Reply(res, 201, R"({"id":"example.com.","name":"example.com.","rrsets":[]})");
+           });
+    s.Patch("/api/v1/servers/localhost/zones/example.com.",
+            [&](const httplib::Request& req, httplib::Response& res) {
+              std::lock_guard<std::mutex> lock(mu);
+              patches.push_back(req.body);
+              res.status = 204;
+            });
+    s.Get("/api/v1/servers/localhost/zones/example.com.",
+          [&](const httplib::Request&, httplib::Response& res) {
+            Reply(res, 200, R"({"id":"example.com.","name":"example.com.","serial":2024010105,
+                               "rrsets":[]})");
+          });
+  });
+  CreateZoneRequest request;
+  request.name = "example.com.";
+  request.rrsets.push_back({"example.com.", "NS", 3600, {{"ns1.example.net.", false}}});
+  for (const RRsetChange& c : BigChange()) {
+    if (c.type == ChangeType::kReplace) request.rrsets.push_back(c.rrset);
+  }
+  ClientOptions options = Options();
+  options.max_body_bytes = 16 * 1024;
+  absl::StatusOr<ZoneInfo> zone = Client(peer.url(), options)->CreateZone(ctx_, request);
+  ASSERT_TRUE(zone.ok()) << zone.status();
+  EXPECT_EQ(zone->serial, 2024010105u);
+
+  nlohmann::json created = nlohmann::json::parse(post);
+  ASSERT_EQ(created["rrsets"].size(), 2u);  // what a zone cannot do without
+  for (const auto& rrset : created["rrsets"]) {
+    if (rrset["type"] == "SOA") {
+      // No serial of the truth until the whole zone is there.
+      EXPECT_EQ(rrset["records"][0]["content"],
+                "ns1.example.net. hostmaster.example.com. 0 10800 3600 604800 3600");
+    } else {
+      EXPECT_EQ(rrset["type"], "NS");
+    }
+  }
+  ASSERT_GE(patches.size(), 4u);
+  size_t replaced = 0;
+  for (const std::string& body : patches) {
+    EXPECT_LE(body.size(), 16u * 1024);
+    replaced += nlohmann::json::parse(body)["rrsets"].size();
+  }
+  EXPECT_EQ(replaced, 61u);  // 60 TXT and the real SOA
+  nlohmann::json last = nlohmann::json::parse(patches.back())["rrsets"];
+  EXPECT_EQ(last.back()["type"], "SOA");
+  EXPECT_EQ(last.back()["records"][0]["content"],
+            "ns1.example.net. hostmaster.example.com. 2024010105 10800 3600 604800 3600");
+}
+
+// Answers 400 as soon as the headers are in and hangs up without reading the
+// body, as PowerDNS does with a body over webserver-max-bodysize.
+class HangUpPeer {
+ public:
+  HangUpPeer() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(listen_fd_, 8);
+    socklen_t len = sizeof(addr);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HangUpPeer() {
+    shutdown(listen_fd_, SHUT_RDWR);
+    thread_.join();
+    close(listen_fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int connections() const { return connections_.load(); }
+
+ private:
+  void Serve() {
+    for (;;) {
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) return;
+      ++connections_;
+      std::string head;
+      char buf[1024];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        head.append(buf, static_cast<size_t>(n));
+      }
+      constexpr char kAnswer[] =
+          "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 11\r\n\r\nBad Request";
+      send(fd, kAnswer, sizeof(kAnswer) - 1, MSG_NOSIGNAL);
+      // FIN first (the client's socket goes to CLOSE_WAIT), then close with
+      // the body unread, which resets the connection: the client's next
+      // write fails with EPIPE, and without MSG_NOSIGNAL raises SIGPIPE.
+      shutdown(fd, SHUT_WR);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      close(fd);
+    }
+  }
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+TEST_F(HttpPdnsClientTest, PeerHangingUpMidBodyIsAnErrorNotTheEndOfTheProcess) {
+  HangUpPeer peer;
+  ClientOptions options = Options();
+  options.max_body_bytes = 64 << 20;  // one 8 MB body, which the peer refuses
+  std::vector<RRsetChange> changes;
+  for (int i = 0; i < 2000; ++i) {
+    changes.push_back({ChangeType::kReplace,
+                       {absl::StrCat("t", i, ".example.com."), "TXT", 300,
+                        {{absl::StrCat("\"", std::string(4000, 'x'), "\""), false}}}});
+  }
+  auto client = Client(peer.url(), options);
+  for (int round = 0; round < 3; ++round) {
+    // Before SIGPIPE was ignored the process died here, in the write after
+    // the peer's reset.
+    absl::Status st = client->PatchRRsets(ctx_, "example.com.", changes);
+    EXPECT_FALSE(st.ok());
+  }
+  EXPECT_GE(peer.connections(), 3);
 }
 
 TEST_F(HttpPdnsClientTest, EmptyPatchMakesNoCall) {

@@ -338,3 +338,76 @@ TEST(ZoneManagerTest, HostmasterForms) {
 
 }  // namespace
 }  // namespace dns
+
+namespace dns {
+namespace {
+
+TEST(ZoneManagerTest, ImportOverTheRRsetLimitIsInvalidArgumentNamingIt) {
+  RecordingZoneStore store;
+  ZoneManager manager(store, Defaults());
+  std::string file = "$ORIGIN big.example.\n$TTL 300\n";
+  for (int i = 0; i < 100001; ++i) absl::StrAppend(&file, "r", i, " A 192.0.2.1\n");
+  Zone zone;
+  zone.name = "big.example";
+  // Used to escape as std::out_of_range (UNKNOWN at the edge).
+  absl::StatusOr<Zone> result = manager.ImportZone(zone, file, {});
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
+  ASSERT_EQ(ViolationsOf(result.status()).size(), 1u);
+  EXPECT_EQ(ViolationsOf(result.status())[0].field, "zone_file");
+  EXPECT_THAT(result.status().message(), HasSubstr("at most 100000"));
+  EXPECT_THAT(result.status().message(), HasSubstr("100002 RRsets"));  // with the NS added
+  EXPECT_TRUE(store.created.empty());
+}
+
+TEST(ZoneManagerTest, ImportViolationsNameTheRRsetInTheFile) {
+  RecordingZoneStore store;
+  ZoneManager manager(store, Defaults());
+  Zone zone;
+  zone.name = "ttl.example";
+  absl::StatusOr<Zone> result =
+      manager.ImportZone(zone, "$ORIGIN ttl.example.\nshort 5 IN A 192.0.2.1\n", {});
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(ViolationsOf(result.status()).size(), 1u);
+  EXPECT_EQ(ViolationsOf(result.status())[0].field, "zone_file");
+  EXPECT_THAT(ViolationsOf(result.status())[0].description,
+              HasSubstr("short.ttl.example. A: ttl must be between"));
+}
+
+// 253 octets: the longest zone name there is (as text, without the final dot).
+std::string LongZoneName() {
+  std::string name;
+  while (name.size() < 240) absl::StrAppend(&name, std::string(59, 'a' + name.size() / 60), ".");
+  name += std::string(253 - name.size() - 8, 'z');
+  return name + ".example";
+}
+
+TEST(ZoneManagerTest, ZoneWhoseDerivedNamesCannotBeServedIsRefused) {
+  const std::string name = LongZoneName();
+  ASSERT_EQ(name.size(), 253u);
+  RecordingZoneStore store;
+  ZoneDefaults defaults = Defaults();
+  defaults.hostmaster = "";  // hostmaster.<zone>: 264 octets
+  ZoneManager manager(store, defaults);
+  Zone zone;
+  zone.name = name;
+  absl::StatusOr<Zone> result = manager.CreateZone(zone, {});
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
+  ASSERT_FALSE(ViolationsOf(result.status()).empty());
+  EXPECT_EQ(ViolationsOf(result.status())[0].field, "zone.name");
+  EXPECT_THAT(ViolationsOf(result.status())[0].description, HasSubstr("SOA"));
+  EXPECT_THAT(ViolationsOf(result.status())[0].description, HasSubstr("--soa_hostmaster"));
+  EXPECT_TRUE(store.created.empty());
+
+  // The same name with a contact of its own is fine.
+  ZoneManager with_contact(store, Defaults());
+  EXPECT_TRUE(with_contact.CreateZone(zone, {}).ok());
+  ASSERT_EQ(store.created.size(), 1u);
+
+  absl::StatusOr<Zone> imported =
+      manager.ImportZone(zone, absl::StrCat("$ORIGIN ", name, ".\n@ NS ns1.example.net.\n"), {});
+  ASSERT_EQ(imported.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ViolationsOf(imported.status())[0].field, "zone.name");
+}
+
+}  // namespace
+}  // namespace dns
