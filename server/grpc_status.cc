@@ -1,5 +1,6 @@
 #include "server/grpc_status.h"
 
+#include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "storage/status_details.h"
@@ -32,30 +33,54 @@ std::string DefaultReason(absl::StatusCode code) {
   }
 }
 
+// Bounded text, cut on a character boundary (UTF-8 continuation bytes are
+// never split off their lead byte).
+std::string Shorten(absl::string_view text, size_t max) {
+  if (text.size() <= max) return std::string(text);
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(text.substr(0, cut), "...");
+}
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
-  const std::string message(status.message());
+  std::string message = Shorten(status.message(), kMaxMessageLength);
 
-  google::rpc::Status details;
-  details.set_code(static_cast<int>(status.code()));
-  details.set_message(message);
   google::rpc::ErrorInfo info;
   std::string reason = ReasonOf(status);
   info.set_reason(reason.empty() ? DefaultReason(status.code()) : reason);
   info.set_domain(kErrorDomain);
-  details.add_details()->PackFrom(info);
   std::vector<FieldViolation> violations = ViolationsOf(status);
-  if (!violations.empty()) {
-    google::rpc::BadRequest bad_request;
-    for (const auto& v : violations) {
-      auto* fv = bad_request.add_field_violations();
-      fv->set_field(v.field);
-      fv->set_description(v.description);
-    }
-    details.add_details()->PackFrom(bad_request);
+  google::rpc::BadRequest bad_request;
+  for (const auto& v : violations) {
+    if (static_cast<size_t>(bad_request.field_violations_size()) == kMaxViolationsCarried) break;
+    auto* fv = bad_request.add_field_violations();
+    fv->set_field(Shorten(v.field, kMaxFieldLength));
+    fv->set_description(Shorten(v.description, kMaxDescriptionLength));
+  }
+  auto build = [&] {
+    google::rpc::Status details;
+    details.set_code(static_cast<int>(status.code()));
+    details.set_message(message);
+    details.add_details()->PackFrom(info);
+    if (bad_request.field_violations_size() > 0) details.add_details()->PackFrom(bad_request);
+    return details;
+  };
+  google::rpc::Status details = build();
+  while (details.ByteSizeLong() > kMaxDetailsBytes && bad_request.field_violations_size() > 1) {
+    bad_request.mutable_field_violations()->RemoveLast();
+    details = build();
+  }
+  const size_t carried = static_cast<size_t>(bad_request.field_violations_size());
+  if (carried < violations.size()) {
+    (*info.mutable_metadata())["violations"] = std::to_string(violations.size());
+    const std::string note =
+        absl::StrCat(" [", violations.size(), " violations, the first ", carried, " in the details]");
+    message = absl::StrCat(Shorten(status.message(), kMaxMessageLength - note.size()), note);
+    details = build();
   }
   return grpc::Status(code, message, details.SerializeAsString());
 }

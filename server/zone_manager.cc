@@ -269,7 +269,7 @@ absl::StatusOr<Zone> ZoneManager::ImportZoneFromServer(Zone zone, const std::str
   std::vector<FieldViolation> violations;
   for (RRset& rrset : *rrsets) {
     for (Record& record : rrset.records) {
-      absl::StatusOr<std::string> content = CanonicalContent(rrset.type, record.content);
+      absl::StatusOr<std::string> content = CanonicalContent(rrset.type, record.content, zone.name);
       if (!content.ok()) {
         violations.push_back({"from_server", absl::StrCat(rrset.name, " ", rrset.type, ": ",
                                                           content.status().message())});

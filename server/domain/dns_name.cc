@@ -105,6 +105,21 @@ std::string EnsureTrailingDot(absl::string_view name) {
   return out;
 }
 
+// A lower-cased name as written, made absolute: with a final dot it is
+// absolute already; without one it is relative to `zone` (RFC 1035 5.1),
+// except that a name ending in the zone's own name is taken as absolute.
+// Clients often send "www.example.com" meaning the absolute name; a
+// relative "www.example.com" inside example.com. is almost never intended.
+std::string Qualify(std::string lower, absl::string_view zone) {
+  if (lower.back() == '.') return lower;
+  absl::string_view zone_no_dot = zone.substr(0, zone.size() - 1);
+  if (zone == "." || (!zone_no_dot.empty() && (lower == zone_no_dot ||
+                                               absl::EndsWith(lower, absl::StrCat(".", zone_no_dot))))) {
+    return lower + ".";
+  }
+  return absl::StrCat(lower, ".", zone);
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> CanonicalZoneName(std::string_view input_view) {
@@ -123,24 +138,7 @@ absl::StatusOr<std::string> CanonicalOwnerName(std::string_view input_view,
   const absl::string_view input = Av(input_view);
   const absl::string_view zone = Av(zone_view);
   if (input.empty() || input == "@") return std::string(zone);
-  std::string lower = absl::AsciiStrToLower(input);
-  std::string name;
-  if (lower.back() == '.') {
-    name = std::move(lower);
-  } else {
-    // Clients often send "www.example.com" meaning the absolute name; a
-    // relative "www.example.com" inside example.com. would almost never be
-    // intended, so a name ending in the zone is taken as absolute.
-    absl::string_view zone_no_dot = zone.substr(0, zone.size() - 1);
-    if (!zone_no_dot.empty() &&
-        (lower == zone_no_dot || absl::EndsWith(lower, absl::StrCat(".", zone_no_dot)))) {
-      name = lower + ".";
-    } else if (zone == ".") {
-      name = lower + ".";
-    } else {
-      name = absl::StrCat(lower, ".", zone);
-    }
-  }
+  std::string name = Qualify(absl::AsciiStrToLower(input), zone);
   if (absl::Status s = ValidateAbsolute(name, Wildcard::kAllowed); !s.ok()) return s;
   if (!IsInZone(name, zone_view)) {
     return absl::InvalidArgumentError(
@@ -153,6 +151,17 @@ absl::StatusOr<std::string> CanonicalTargetName(std::string_view input_view) {
   const absl::string_view input = Av(input_view);
   if (input.empty()) return absl::InvalidArgumentError("name is empty");
   std::string name = EnsureTrailingDot(absl::AsciiStrToLower(input));
+  if (absl::Status s = ValidateAbsolute(name, Wildcard::kRefused); !s.ok()) return s;
+  return name;
+}
+
+absl::StatusOr<std::string> CanonicalTargetName(std::string_view input_view,
+                                                std::string_view origin_view) {
+  const absl::string_view input = Av(input_view);
+  const absl::string_view origin = Av(origin_view);
+  if (input.empty()) return absl::InvalidArgumentError("name is empty");
+  if (input == "@") return std::string(origin);
+  std::string name = Qualify(absl::AsciiStrToLower(input), origin);
   if (absl::Status s = ValidateAbsolute(name, Wildcard::kRefused); !s.ok()) return s;
   return name;
 }

@@ -35,10 +35,19 @@ absl::StatusOr<std::string> CanonicalZoneName(std::string_view input);
 // apex or below it.
 absl::StatusOr<std::string> CanonicalOwnerName(std::string_view input, std::string_view zone);
 
-// A name inside record content (CNAME target, MX exchange, NS host, ...).
-// Always absolute: a missing trailing dot is added, as the PowerDNS API does.
-// The root "." is allowed (null MX, SRV "no service").
+// A host name given on its own (a zone's nameservers, an SOA contact):
+// always absolute, a missing trailing dot is added. The root "." is allowed.
 absl::StatusOr<std::string> CanonicalTargetName(std::string_view input);
+
+// A name inside the content of a record of zone `origin` (canonical): CNAME,
+// DNAME, ALIAS, NS and PTR targets, the MX exchange, the SRV target, the
+// NAPTR replacement, the SOA names. Read as owner names are: with a final
+// dot it is absolute; without one it is relative to the zone ("mail" ->
+// "mail.example.com."), unless it already ends with the zone's name
+// ("mail.example.com" -> "mail.example.com."); "@" is the apex. The root
+// "." is allowed (null MX, SRV "no service").
+absl::StatusOr<std::string> CanonicalTargetName(std::string_view input,
+                                                std::string_view origin);
 
 // True when `name` is `zone` or below it. Both must be canonical.
 bool IsInZone(std::string_view name, std::string_view zone);

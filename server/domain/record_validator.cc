@@ -189,22 +189,23 @@ absl::Status CheckBare(const Token& token, absl::string_view what) {
 
 // Target names in content. `allow_root` is for null MX and SRV ".".
 absl::StatusOr<std::string> ParseTarget(const Token& token, absl::string_view what,
-                                        bool allow_root) {
+                                        bool allow_root, absl::string_view origin) {
   if (absl::Status s = CheckBare(token, what); !s.ok()) return s;
-  absl::StatusOr<std::string> name = CanonicalTargetName(token.value);
+  // "10 192.0.2.1" is a legal name but always a mistake: resolvers would
+  // look up a host called "192.0.2.1." and mail or delegation would break.
+  // Checked as written, before a relative name is completed.
+  in_addr addr;
+  const std::string written(absl::StripSuffix(token.value, "."));
+  if (inet_pton(AF_INET, written.c_str(), &addr) == 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " '", written, "' is an IP address; it must be a host name that has an A record"));
+  }
+  absl::StatusOr<std::string> name = CanonicalTargetName(Sv(token.value), Sv(origin));
   if (!name.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": ", name.status().message()));
   }
   if (!allow_root && *name == ".") {
     return absl::InvalidArgumentError(absl::StrCat(what, " cannot be the root '.'"));
-  }
-  // "10 192.0.2.1" is a legal name but always a mistake: resolvers would
-  // look up a host called "192.0.2.1." and mail or delegation would break.
-  in_addr addr;
-  const std::string bare = name->substr(0, name->size() - 1);
-  if (inet_pton(AF_INET, bare.c_str(), &addr) == 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, " '", bare, "' is an IP address; it must be a host name that has an A record"));
   }
   return name;
 }
@@ -239,7 +240,7 @@ absl::Status CheckHexLength(absl::string_view hex, size_t expected, absl::string
 
 // ---- Per-type parsers. Each gets the trimmed, non-empty content. ----------
 
-absl::StatusOr<std::string> ParseA(absl::string_view content) {
+absl::StatusOr<std::string> ParseA(absl::string_view content, absl::string_view /*origin*/) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (absl::Status s = CheckFieldCount("A", *tokens, 1, "address"); !s.ok()) return s;
@@ -253,7 +254,7 @@ absl::StatusOr<std::string> ParseA(absl::string_view content) {
   return std::string(inet_ntop(AF_INET, &addr, buf, sizeof(buf)));
 }
 
-absl::StatusOr<std::string> ParseAaaa(absl::string_view content) {
+absl::StatusOr<std::string> ParseAaaa(absl::string_view content, absl::string_view /*origin*/) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (absl::Status s = CheckFieldCount("AAAA", *tokens, 1, "address"); !s.ok()) return s;
@@ -267,14 +268,15 @@ absl::StatusOr<std::string> ParseAaaa(absl::string_view content) {
   return std::string(inet_ntop(AF_INET6, &addr, buf, sizeof(buf)));
 }
 
-absl::StatusOr<std::string> ParseSingleTarget(absl::string_view type, absl::string_view content) {
+absl::StatusOr<std::string> ParseSingleTarget(absl::string_view type, absl::string_view content,
+                                              absl::string_view origin) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (absl::Status s = CheckFieldCount(type, *tokens, 1, "target name"); !s.ok()) return s;
-  return ParseTarget((*tokens)[0], absl::StrCat(type, " target"), /*allow_root=*/false);
+  return ParseTarget((*tokens)[0], absl::StrCat(type, " target"), /*allow_root=*/false, origin);
 }
 
-absl::StatusOr<std::string> ParseMx(absl::string_view content) {
+absl::StatusOr<std::string> ParseMx(absl::string_view content, absl::string_view origin) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (absl::Status s = CheckFieldCount("MX", *tokens, 2, "preference exchange"); !s.ok()) {
@@ -283,12 +285,12 @@ absl::StatusOr<std::string> ParseMx(absl::string_view content) {
   absl::StatusOr<uint64_t> pref = ParseNumber((*tokens)[0].value, kMaxUint16, "MX preference");
   if (!pref.ok()) return pref.status();
   absl::StatusOr<std::string> exchange =
-      ParseTarget((*tokens)[1], "MX exchange", /*allow_root=*/true);
+      ParseTarget((*tokens)[1], "MX exchange", /*allow_root=*/true, origin);
   if (!exchange.ok()) return exchange.status();
   return absl::StrCat(*pref, " ", *exchange);
 }
 
-absl::StatusOr<std::string> ParseSrv(absl::string_view content) {
+absl::StatusOr<std::string> ParseSrv(absl::string_view content, absl::string_view origin) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (absl::Status s = CheckFieldCount("SRV", *tokens, 4, "priority weight port target"); !s.ok()) {
@@ -301,7 +303,7 @@ absl::StatusOr<std::string> ParseSrv(absl::string_view content) {
     if (!n.ok()) return n.status();
     numbers[i] = *n;
   }
-  absl::StatusOr<std::string> target = ParseTarget((*tokens)[3], "SRV target", true);
+  absl::StatusOr<std::string> target = ParseTarget((*tokens)[3], "SRV target", true, origin);
   if (!target.ok()) return target.status();
   return absl::StrCat(numbers[0], " ", numbers[1], " ", numbers[2], " ", *target);
 }
@@ -345,7 +347,7 @@ absl::StatusOr<std::string> ParseText(absl::string_view type, absl::string_view 
   return out;
 }
 
-absl::StatusOr<std::string> ParseCaa(absl::string_view content) {
+absl::StatusOr<std::string> ParseCaa(absl::string_view content, absl::string_view /*origin*/) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (tokens->size() < 3) {
@@ -389,7 +391,7 @@ absl::StatusOr<std::string> ParseCaa(absl::string_view content) {
   return absl::StrCat(*flags, " ", tag, " ", QuoteCharacterString(value));
 }
 
-absl::StatusOr<std::string> ParseDs(absl::string_view content) {
+absl::StatusOr<std::string> ParseDs(absl::string_view content, absl::string_view /*origin*/) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (tokens->size() < 4) {
@@ -428,7 +430,7 @@ absl::StatusOr<std::string> ParseDs(absl::string_view content) {
   return absl::StrCat(*keytag, " ", *alg, " ", *digest_type, " ", *digest);
 }
 
-absl::StatusOr<std::string> ParseTlsa(absl::string_view content) {
+absl::StatusOr<std::string> ParseTlsa(absl::string_view content, absl::string_view /*origin*/) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (tokens->size() < 4) {
@@ -455,7 +457,7 @@ absl::StatusOr<std::string> ParseTlsa(absl::string_view content) {
   return absl::StrCat(*usage, " ", *selector, " ", *mtype, " ", *data);
 }
 
-absl::StatusOr<std::string> ParseSshfp(absl::string_view content) {
+absl::StatusOr<std::string> ParseSshfp(absl::string_view content, absl::string_view /*origin*/) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (tokens->size() < 3) {
@@ -489,7 +491,7 @@ absl::StatusOr<std::string> ParseSshfp(absl::string_view content) {
   return absl::StrCat(*alg, " ", *fptype, " ", *fp);
 }
 
-absl::StatusOr<std::string> ParseNaptr(absl::string_view content) {
+absl::StatusOr<std::string> ParseNaptr(absl::string_view content, absl::string_view origin) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (absl::Status s = CheckFieldCount(
@@ -514,7 +516,7 @@ absl::StatusOr<std::string> ParseNaptr(absl::string_view content) {
     }
   }
   absl::StatusOr<std::string> replacement =
-      ParseTarget((*tokens)[5], "NAPTR replacement", /*allow_root=*/true);
+      ParseTarget((*tokens)[5], "NAPTR replacement", /*allow_root=*/true, origin);
   if (!replacement.ok()) return replacement.status();
   // RFC 3403 4.1: a record uses either the regexp or the replacement.
   if (!(*tokens)[4].value.empty() && *replacement != ".") {
@@ -527,7 +529,7 @@ absl::StatusOr<std::string> ParseNaptr(absl::string_view content) {
                       QuoteCharacterString((*tokens)[4].value), " ", *replacement);
 }
 
-absl::StatusOr<std::string> ParseSoa(absl::string_view content) {
+absl::StatusOr<std::string> ParseSoa(absl::string_view content, absl::string_view origin) {
   absl::StatusOr<std::vector<Token>> tokens = Tokenize(content);
   if (!tokens.ok()) return tokens.status();
   if (absl::Status s =
@@ -535,9 +537,9 @@ absl::StatusOr<std::string> ParseSoa(absl::string_view content) {
       !s.ok()) {
     return s;
   }
-  absl::StatusOr<std::string> mname = ParseTarget((*tokens)[0], "SOA mname", false);
+  absl::StatusOr<std::string> mname = ParseTarget((*tokens)[0], "SOA mname", false, origin);
   if (!mname.ok()) return mname.status();
-  absl::StatusOr<std::string> rname = ParseTarget((*tokens)[1], "SOA rname", false);
+  absl::StatusOr<std::string> rname = ParseTarget((*tokens)[1], "SOA rname", false, origin);
   if (!rname.ok()) return rname.status();
   absl::StatusOr<uint64_t> serial = ParseNumber((*tokens)[2].value, kMaxUint32, "SOA serial");
   if (!serial.ok()) return serial.status();
@@ -558,7 +560,8 @@ absl::StatusOr<std::string> ParseSoa(absl::string_view content) {
   return out;
 }
 
-using Parser = absl::StatusOr<std::string> (*)(absl::string_view content);
+using Parser = absl::StatusOr<std::string> (*)(absl::string_view content,
+                                               absl::string_view origin);
 
 struct TypeEntry {
   absl::string_view name;
@@ -569,21 +572,21 @@ struct TypeEntry {
 constexpr std::array<TypeEntry, 17> kTypes = {{
     {"A", &ParseA},
     {"AAAA", &ParseAaaa},
-    {"ALIAS", [](absl::string_view c) { return ParseSingleTarget("ALIAS", c); }},
+    {"ALIAS", [](absl::string_view c, absl::string_view o) { return ParseSingleTarget("ALIAS", c, o); }},
     {"CAA", &ParseCaa},
-    {"CNAME", [](absl::string_view c) { return ParseSingleTarget("CNAME", c); }},
-    {"DNAME", [](absl::string_view c) { return ParseSingleTarget("DNAME", c); }},
+    {"CNAME", [](absl::string_view c, absl::string_view o) { return ParseSingleTarget("CNAME", c, o); }},
+    {"DNAME", [](absl::string_view c, absl::string_view o) { return ParseSingleTarget("DNAME", c, o); }},
     {"DS", &ParseDs},
     {"MX", &ParseMx},
     {"NAPTR", &ParseNaptr},
-    {"NS", [](absl::string_view c) { return ParseSingleTarget("NS", c); }},
-    {"PTR", [](absl::string_view c) { return ParseSingleTarget("PTR", c); }},
+    {"NS", [](absl::string_view c, absl::string_view o) { return ParseSingleTarget("NS", c, o); }},
+    {"PTR", [](absl::string_view c, absl::string_view o) { return ParseSingleTarget("PTR", c, o); }},
     {"SOA", &ParseSoa},
-    {"SPF", [](absl::string_view c) { return ParseText("SPF", c); }},
+    {"SPF", [](absl::string_view c, absl::string_view) { return ParseText("SPF", c); }},
     {"SRV", &ParseSrv},
     {"SSHFP", &ParseSshfp},
     {"TLSA", &ParseTlsa},
-    {"TXT", [](absl::string_view c) { return ParseText("TXT", c); }},
+    {"TXT", [](absl::string_view c, absl::string_view) { return ParseText("TXT", c); }},
 }};
 
 const TypeEntry* FindType(absl::string_view type) {
@@ -591,6 +594,39 @@ const TypeEntry* FindType(absl::string_view type) {
     if (absl::EqualsIgnoreCase(entry.name, type)) return &entry;
   }
   return nullptr;
+}
+
+// A CNAME to its own name loops for every resolver; so does a DNAME whose
+// target is its owner or below it (RFC 6672 2.4).
+absl::Status CheckTargetOfItsOwner(absl::string_view type, absl::string_view owner,
+                                   absl::string_view target) {
+  if (type == "CNAME" && target == owner) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a CNAME cannot point at its own name ", owner, " (it would loop)"));
+  }
+  if (type == "DNAME" && IsInZone(Sv(target), Sv(owner))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a DNAME cannot point at its own name or below it (", target, " is under ", owner, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// RFC 7505: a domain that accepts no mail says so with the single MX
+// "0 ." and advertises no other MX.
+absl::Status CheckNullMx(const std::vector<Record>& records) {
+  for (const Record& record : records) {
+    if (!absl::EndsWith(record.content, " .")) continue;
+    if (record.content != "0 .") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", record.content, "': a null MX (exchange '.') has preference 0 (RFC 7505)"));
+    }
+    if (records.size() > 1) {
+      return absl::InvalidArgumentError(
+          "a null MX ('0 .', RFC 7505: no mail accepted) must be the only MX record of its "
+          "name; remove the other MX records or the null MX");
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Types of which an owner may hold only one record (RFC 1034 3.6.2,
@@ -620,9 +656,11 @@ absl::StatusOr<std::string> CanonicalType(std::string_view type_view) {
 }
 
 absl::StatusOr<std::string> CanonicalContent(std::string_view type_view,
-                                             std::string_view content_view) {
+                                             std::string_view content_view,
+                                             std::string_view origin_view) {
   const absl::string_view type = Av(type_view);
   const absl::string_view content = Av(content_view);
+  const absl::string_view origin = Av(origin_view);
   const TypeEntry* entry = FindType(type);
   if (entry == nullptr) {
     return absl::InvalidArgumentError(
@@ -630,7 +668,7 @@ absl::StatusOr<std::string> CanonicalContent(std::string_view type_view,
   }
   absl::string_view trimmed = absl::StripAsciiWhitespace(content);
   if (trimmed.empty()) return absl::InvalidArgumentError("content is empty");
-  absl::StatusOr<std::string> out = entry->parser(trimmed);
+  absl::StatusOr<std::string> out = entry->parser(trimmed, origin);
   if (out.ok() && out->size() > kMaxContentLength) {
     return absl::InvalidArgumentError(
         absl::StrCat("content is ", out->size(), " octets, more than ", kMaxContentLength));
@@ -773,7 +811,7 @@ std::vector<FieldViolation> ValidateChanges(std::string_view zone,
         for (size_t j = 0; j < rrset.records.size(); ++j) {
           Record& record = rrset.records[j];
           const std::string field = absl::StrCat(".rrset.records[", j, "].content");
-          absl::StatusOr<std::string> content = CanonicalContent(rrset.type, record.content);
+          absl::StatusOr<std::string> content = CanonicalContent(rrset.type, record.content, zone);
           if (!content.ok()) {
             add(field, std::string(content.status().message()));
             continue;
@@ -782,6 +820,16 @@ std::vector<FieldViolation> ValidateChanges(std::string_view zone,
           auto [it, inserted] = contents.emplace(record.content, j);
           if (!inserted) {
             add(field, absl::StrCat("duplicates records[", it->second, "]"));
+          }
+          if (!name_ok) continue;
+          if (absl::Status s = CheckTargetOfItsOwner(rrset.type, rrset.name, record.content);
+              !s.ok()) {
+            add(field, std::string(s.message()));
+          }
+        }
+        if (rrset.type == "MX") {
+          if (absl::Status s = CheckNullMx(rrset.records); !s.ok()) {
+            add(".rrset.records", std::string(s.message()));
           }
         }
       }

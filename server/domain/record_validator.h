@@ -38,11 +38,15 @@ bool IsSupportedType(std::string_view type);
 // "mx" -> "MX"; InvalidArgument "type 'X' is not supported" otherwise.
 absl::StatusOr<std::string> CanonicalType(std::string_view type);
 
-// Validates `content` for `type` (case-insensitive) and returns it in
-// canonical presentation form: whitespace collapsed, names absolute and
-// lower-case, numbers without leading zeros, hex lower-case, character
-// strings double-quoted. Errors are InvalidArgument with a human sentence.
-absl::StatusOr<std::string> CanonicalContent(std::string_view type, std::string_view content);
+// Validates `content` of a record in zone `origin` (canonical, e.g.
+// "example.com.") for `type` (case-insensitive) and returns it in canonical
+// presentation form: whitespace collapsed, names absolute and lower-case
+// (a name without the final dot is relative to `origin`, see
+// CanonicalTargetName), numbers without leading zeros, hex lower-case,
+// character strings double-quoted. Errors are InvalidArgument with a human
+// sentence.
+absl::StatusOr<std::string> CanonicalContent(std::string_view type, std::string_view content,
+                                             std::string_view origin);
 
 // A TTL in seconds ("3600") or as a BIND-style duration ("1h30m", "2W"),
 // units s m h d w in any case; at most 2147483647 (RFC 2181).

@@ -342,7 +342,7 @@ class Parser {
         content += token.text;
       }
     }
-    absl::StatusOr<std::string> canonical = CanonicalContent(*type, content);
+    absl::StatusOr<std::string> canonical = CanonicalContent(*type, content, origin_);
     if (!canonical.ok()) {
       AddError(line.line, absl::StrCat(*type, ": ", canonical.status().message()));
       return;

@@ -48,15 +48,18 @@ std::string MixedHex(size_t n, bool upper) {
   return out;
 }
 
+// The zone the records of the tables below belong to.
+constexpr char kOrigin[] = "example.com.";
+
 void CheckContentTable(const std::vector<ContentCase>& cases) {
   for (const ContentCase& c : cases) {
     SCOPED_TRACE(absl::StrCat(c.type, " '", c.input, "'"));
-    absl::StatusOr<std::string> got = CanonicalContent(c.type, c.input);
+    absl::StatusOr<std::string> got = CanonicalContent(c.type, c.input, kOrigin);
     if (c.ok) {
       ASSERT_TRUE(got.ok()) << got.status();
       EXPECT_EQ(*got, c.want);
       // Canonical output is a fixed point.
-      absl::StatusOr<std::string> again = CanonicalContent(c.type, *got);
+      absl::StatusOr<std::string> again = CanonicalContent(c.type, *got, kOrigin);
       ASSERT_TRUE(again.ok()) << again.status();
       EXPECT_EQ(*again, *got);
     } else {
@@ -134,7 +137,7 @@ TEST(CanonicalContentTest, SingleTargetTypes) {
         Ok(type, "target.example.com", "target.example.com."),
         Same(type, "target.example.com."),
         Ok(type, "Target.Example.COM.", "target.example.com."),
-        Ok(type, "  host.example.net  ", "host.example.net."),
+        Ok(type, "  host.example.net.  ", "host.example.net."),
         Same(type, "_acme-challenge.other.example."),
         Same(type, "localhost."),
         Same(type, "1.2.0.192.in-addr.arpa."),
@@ -162,7 +165,7 @@ TEST(CanonicalContentTest, Mx) {
       Ok("MX", "010 mail.example.com.", "10 mail.example.com."),
       Ok("MX", "  10   MAIL.example.com.  ", "10 mail.example.com."),
       Ok("MX", "10\tmail.example.com.", "10 mail.example.com."),
-      Ok("mx", "5 Mx1.Example.Org", "5 mx1.example.org."),
+      Ok("mx", "5 Mx1.Example.Org.", "5 mx1.example.org."),
       Bad("MX", "mail.example.com", "needs 2 fields (preference exchange), got 1"),
       Bad("MX", "10", "needs 2 fields"),
       Bad("MX", "65536 mx.example.", "between 0 and 65535"),
@@ -184,7 +187,7 @@ TEST(CanonicalContentTest, Srv) {
       Same("SRV", "10 60 5060 sip.example.com."),
       Same("SRV", "0 0 0 ."),
       Same("SRV", "65535 65535 65535 x.example."),
-      Ok("SRV", "00 01 0443 X.Example", "0 1 443 x.example."),
+      Ok("SRV", "00 01 0443 X.Example.", "0 1 443 x.example."),
       Ok("SRV", " 1  2  3  host.example. ", "1 2 3 host.example."),
       Bad("SRV", "10 60 5060", "needs 4 fields (priority weight port target), got 3"),
       Bad("SRV", "10 60 65536 x.example.", "SRV port"),
@@ -249,12 +252,12 @@ TEST(CanonicalContentTest, TxtTotalLength) {
   std::vector<std::string> strings;
   for (int i = 0; i < 15; ++i) strings.push_back("\"" + std::string(255, 'a') + "\"");
   const std::string fifteen = absl::StrJoin(strings, " ");  // 15*257+14 = 3869 octets
-  absl::StatusOr<std::string> got = CanonicalContent("TXT", fifteen);
+  absl::StatusOr<std::string> got = CanonicalContent("TXT", fifteen, kOrigin);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, fifteen);
 
   strings.push_back("\"" + std::string(255, 'a') + "\"");
-  got = CanonicalContent("TXT", absl::StrJoin(strings, " "));
+  got = CanonicalContent("TXT", absl::StrJoin(strings, " "), kOrigin);
   ASSERT_FALSE(got.ok());
   EXPECT_THAT(std::string(got.status().message()), HasSubstr("more than 4000"));
 }
@@ -263,10 +266,10 @@ TEST(CanonicalContentTest, TxtTotalLength) {
 // become 4 octets each in presentation format.
 TEST(CanonicalContentTest, TxtEscapedBytesCountOnce) {
   const std::string raw(255, '\x01');
-  absl::StatusOr<std::string> got = CanonicalContent("TXT", raw);
+  absl::StatusOr<std::string> got = CanonicalContent("TXT", raw, kOrigin);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->size(), 2 + 255 * 4);
-  absl::StatusOr<std::string> again = CanonicalContent("TXT", *got);
+  absl::StatusOr<std::string> again = CanonicalContent("TXT", *got, kOrigin);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(*again, *got);
 }
@@ -423,11 +426,11 @@ TEST(CanonicalContentTest, Soa) {
 
 TEST(CanonicalContentTest, UnsupportedTypes) {
   for (const std::string type : {"HINFO", "TYPE65", "RRSIG", "DNSKEY", "LOC", "x", "A6"}) {
-    absl::StatusOr<std::string> got = CanonicalContent(type, "anything");
+    absl::StatusOr<std::string> got = CanonicalContent(type, "anything", kOrigin);
     ASSERT_FALSE(got.ok()) << type;
     EXPECT_THAT(std::string(got.status().message()), HasSubstr("is not supported"));
   }
-  absl::StatusOr<std::string> got = CanonicalContent("hinfo", "x");
+  absl::StatusOr<std::string> got = CanonicalContent("hinfo", "x", kOrigin);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().message(), "type 'HINFO' is not supported");
 }
@@ -823,6 +826,66 @@ TEST(ValidateChangesTest, ContentErrorsPointAtRecords) {
         type == "A" ? "changes[0].rrset.records[1].content" : "changes[0].rrset.records[0].content";
     EXPECT_THAT(Fields(v), ElementsAre(want)) << type << " " << content << "\n" << Describe(v);
   }
+}
+
+}  // namespace
+}  // namespace dns
+
+namespace dns {
+namespace {
+
+// RFC 1035 5.1: a name without the final dot is relative to the zone, as
+// owner names are. One rule for every type that carries a name.
+TEST(CanonicalContentTest, NamesWithoutTheFinalDotAreRelativeToTheZone) {
+  CheckContentTable({
+      Ok("MX", "10 mail", "10 mail.example.com."),
+      Ok("MX", "10 Mail.Example.COM", "10 mail.example.com."),  // ends with the zone
+      Ok("MX", "10 mx.provider.net", "10 mx.provider.net.example.com."),
+      Same("MX", "10 mx.provider.net."),
+      Ok("CNAME", "web", "web.example.com."),
+      Ok("CNAME", "@", "example.com."),
+      Ok("DNAME", "other", "other.example.com."),
+      Ok("ALIAS", "lb", "lb.example.com."),
+      Ok("NS", "ns1", "ns1.example.com."),
+      Ok("PTR", "host", "host.example.com."),
+      Ok("SRV", "10 60 5060 sip", "10 60 5060 sip.example.com."),
+      Ok("NAPTR", "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp",
+         "100 10 \"S\" \"SIP+D2U\" \"\" _sip._udp.example.com."),
+      Ok("SOA", "ns1 hostmaster 1 2 3 4 5", "ns1.example.com. hostmaster.example.com. 1 2 3 4 5"),
+      Same("MX", "0 ."),  // the root stays the root
+      Bad("MX", "10 192.0.2.25", "is an IP address"),  // not "192.0.2.25.example.com."
+      Bad("CNAME", std::string(63, 'a') + "." + std::string(63, 'b') + "." +
+                       std::string(63, 'c') + "." + std::string(60, 'd'),
+          "octets in wire format"),  // too long once completed
+  });
+}
+
+TEST(ValidateChangesTest, NullMxMustBeTheOnlyMx) {
+  std::vector<RRsetChange> changes = {Replace("@", "MX", 300, {"10 mail.example.com.", "0 ."})};
+  std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
+  ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.records"));
+  EXPECT_THAT(v[0].description, HasSubstr("RFC 7505"));
+
+  changes = {Replace("@", "MX", 300, {"10 ."})};
+  v = ValidateChanges(kZone, changes, ValidationLimits());
+  ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.records"));
+  EXPECT_THAT(v[0].description, HasSubstr("preference 0"));
+
+  changes = {Replace("@", "MX", 300, {"0 ."})};
+  EXPECT_THAT(ValidateChanges(kZone, changes, ValidationLimits()), IsEmpty());
+}
+
+TEST(ValidateChangesTest, CnameOrDnameCannotPointAtItself) {
+  std::vector<RRsetChange> changes = {Replace("www", "CNAME", 300, {"www.example.com."}),
+                                      Replace("loop", "CNAME", 300, {"loop"}),
+                                      Replace("d", "DNAME", 300, {"x.d.example.com."}),
+                                      Replace("ok", "CNAME", 300, {"www"})};
+  std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
+  ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.records[0].content",
+                                     "changes[1].rrset.records[0].content",
+                                     "changes[2].rrset.records[0].content"));
+  EXPECT_THAT(v[0].description, HasSubstr("own name"));
+  EXPECT_EQ(changes[3].rrset.records[0].content, "www.example.com.");
 }
 
 }  // namespace

@@ -218,6 +218,43 @@ class PythonClientTest(unittest.TestCase):
         after = self.zones.GetZone(zone_service_pb2.GetZoneRequest(zone=zone), timeout=TIMEOUT)
         self.assertEqual(after.serial, created.serial)
 
+    def test_import_of_junk_is_a_readable_invalid_argument(self):
+        # 64 KiB of lines no zone file has: used to produce a 13 KB trailer
+        # that this client (default channel options, 8 KiB metadata limit)
+        # turned into RESOURCE_EXHAUSTED, hiding the real error.
+        junk = "".join(f"line{i} {'@#!' * 40} junk here\n" for i in range(600))[:65536]
+        zone = unique_zone("junk")
+        with self.assertRaises(grpc.RpcError) as ctx:
+            self.zones.ImportZone(
+                zone_service_pb2.ImportZoneRequest(
+                    zone=resources_pb2.Zone(name=zone), zone_file=junk),
+                timeout=TIMEOUT)
+        error = ctx.exception
+        self.assertEqual(error.code(), grpc.StatusCode.INVALID_ARGUMENT, error.details())
+        status = status_details(error)
+        self.assertIsNotNone(status, "no grpc-status-details-bin trailer")
+        violations = [v for b in unpack_details(status, error_details_pb2.BadRequest)
+                      for v in b.field_violations]
+        self.assertTrue(1 <= len(violations) <= 20, len(violations))
+        self.assertTrue(all(v.field == "zone_file" for v in violations))
+        infos = unpack_details(status, error_details_pb2.ErrorInfo)
+        self.assertGreater(int(infos[0].metadata["violations"]), len(violations))
+        self.assertIn("violations, the first", error.details())
+
+    def test_names_in_content_are_relative_to_the_zone(self):
+        zone = unique_zone("rel")
+        self.create_zone(zone)
+        self.replace(zone, "@", "MX", ["10 mail", "20 mx.backup.example."])
+        self.replace(zone, "www", "CNAME", ["web"])
+        mx = self.records.GetRRset(
+            record_service_pb2.GetRRsetRequest(zone=zone, name="@", type="MX"), timeout=TIMEOUT)
+        self.assertEqual(sorted(r.content for r in mx.records),
+                         [f"10 mail.{zone}.", "20 mx.backup.example."])
+        cname = self.records.GetRRset(
+            record_service_pb2.GetRRsetRequest(zone=zone, name="www", type="CNAME"),
+            timeout=TIMEOUT)
+        self.assertEqual([r.content for r in cname.records], [f"web.{zone}."])
+
     def test_missing_zone_is_not_found(self):
         missing = unique_zone("missing")
         with self.assertRaises(grpc.RpcError) as ctx:

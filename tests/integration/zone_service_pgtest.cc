@@ -195,7 +195,7 @@ TEST_F(ZoneServiceTest, ChangeRRsetsStoresCanonicalRecordsAndBumpsSerialOnce) {
   v1::ChangeRRsetsResponse resp;
   ASSERT_TRUE(Change(zone,
                      {Replace("www", "a", {"192.0.2.10", "192.0.2.11"}),
-                      Replace("@", "MX", {"10 Mail." + zone, "20 backup.example.net"}),
+                      Replace("@", "MX", {"10 Mail." + zone, "20 backup.example.net."}),
                       Replace("_sip._tcp", "SRV", {"10 5 5060 sip." + zone}),
                       Replace("txt", "TXT", {"\"v=spf1 -all\""}),
                       Replace("v6", "AAAA", {"2001:DB8:0:0::1"}),
