@@ -230,9 +230,11 @@ class HttpPdnsClient final
           absl::StatusOr<ZoneInfo> created = PostZone(c, request.name, std::move(bodies.post));
           if (!created.ok() || bodies.patches.empty()) return created;
           // Too big for one request: the rest of the zone follows in order.
+          // The answer stays the POST's: reading a zone this big back would
+          // cost more than sending it.
           absl::Status rest = SendPatches(c, request.name, bodies.patches);
           if (!rest.ok()) return rest;
-          return GetZoneNow(c, request.name);
+          return created;
         });
   }
 

@@ -31,7 +31,7 @@
 #include "client/clock.h"
 #include "client/executor.h"
 #include "client/pdns_types.h"
-#include "storage/model.h"
+#include "common/model.h"
 
 namespace spdlog {
 class logger;
@@ -127,7 +127,9 @@ class PdnsClient {
   virtual std::future<absl::StatusOr<ZoneInfo>> AsyncGetZone(
       const CallContext& ctx, const std::string& zone) = 0;
   // POST .../zones. Not retried; after an ambiguous failure (500, timeout)
-  // the zone is looked up, and if it exists the call succeeds with it.
+  // the zone is looked up, and if it exists the call succeeds with it. A
+  // zone over ClientOptions::max_body_bytes is created, then filled by
+  // PATCHes; the answer is then the POST's (its rrsets the first part only).
   virtual std::future<absl::StatusOr<ZoneInfo>> AsyncCreateZone(
       const CallContext& ctx, const CreateZoneRequest& request) = 0;
   // DELETE .../zones/{id}. A retry after a lost response may see NOT_FOUND:

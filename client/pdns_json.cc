@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/json_text.h"
 #include "nlohmann/json.hpp"
 
 namespace dns::pdns {
@@ -59,21 +60,28 @@ std::vector<std::string> StringsOr(const Json& json, const char* key) {
   return out;
 }
 
-Json RecordsToJson(const std::vector<Record>& records) {
-  Json out = Json::array();
-  for (const Record& r : records) {
-    out.push_back({{"content", r.content}, {"disabled", r.disabled}});
+// One RRset as the API takes it, written as text (large zones built as a
+// DOM cost about ten times their size): {"name","type"[,"changetype"]
+// [,"ttl","records"]}, ttl and records only for REPLACE and creation.
+std::string RRsetJson(const RRset& rrset, const char* changetype) {
+  std::string out = "{\"name\":";
+  AppendJsonString(&out, rrset.name);
+  out.append(",\"type\":");
+  AppendJsonString(&out, rrset.type);
+  if (changetype != nullptr) {
+    out.append(",\"changetype\":");
+    AppendJsonString(&out, changetype);
   }
-  return out;
-}
-
-Json RRsetToJson(const RRset& rrset, const char* changetype) {
-  Json out = {{"name", rrset.name}, {"type", rrset.type}};
-  if (changetype != nullptr) out["changetype"] = changetype;
   if (changetype == nullptr || absl::string_view(changetype) == "REPLACE") {
-    out["ttl"] = rrset.ttl;
-    out["records"] = RecordsToJson(rrset.records);
+    absl::StrAppend(&out, ",\"ttl\":", rrset.ttl, ",\"records\":[");
+    for (size_t i = 0; i < rrset.records.size(); ++i) {
+      out.append(i ? ",{\"content\":" : "{\"content\":");
+      AppendJsonString(&out, rrset.records[i].content);
+      out.append(rrset.records[i].disabled ? ",\"disabled\":true}" : ",\"disabled\":false}");
+    }
+    out.append("]");
   }
+  out.push_back('}');
   return out;
 }
 
@@ -170,10 +178,10 @@ ZoneKind ParseZoneKind(absl::string_view name) {
 
 namespace {
 
-Json CreateZoneJson(const CreateZoneRequest& request, const std::vector<const RRset*>& rrsets) {
-  Json encoded = Json::array();
-  for (const RRset* r : rrsets) encoded.push_back(RRsetToJson(*r, nullptr));
-  return {
+// The POST body with `rrsets` (each already encoded by RRsetJson).
+std::string CreateZoneJson(const CreateZoneRequest& request,
+                           const std::vector<std::string>& rrsets) {
+  Json settings = {
       {"name", Absolute(request.name)},
       {"kind", std::string(ZoneKindName(request.kind))},
       {"nameservers", request.nameservers},
@@ -181,8 +189,16 @@ Json CreateZoneJson(const CreateZoneRequest& request, const std::vector<const RR
       {"account", request.account},
       {"soa_edit_api", request.soa_edit_api},
       {"api_rectify", request.api_rectify},
-      {"rrsets", encoded},
   };
+  std::string out = settings.dump();
+  out.pop_back();  // the closing brace: the RRsets follow
+  out.append(",\"rrsets\":[");
+  for (size_t i = 0; i < rrsets.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append(rrsets[i]);
+  }
+  out.append("]}");
+  return out;
 }
 
 bool IsApexSoa(const RRset& rrset, absl::string_view zone) {
@@ -224,7 +240,7 @@ std::vector<std::string> PatchEntries(const std::vector<RRsetChange>& changes) {
   std::vector<std::string> entries;
   entries.reserve(changes.size());
   for (const RRsetChange& c : changes) {
-    if (c.type == ChangeType::kDelete) entries.push_back(RRsetToJson(c.rrset, "DELETE").dump());
+    if (c.type == ChangeType::kDelete) entries.push_back(RRsetJson(c.rrset, "DELETE"));
   }
   const RRsetChange* soa = nullptr;
   for (const RRsetChange& c : changes) {
@@ -233,43 +249,58 @@ std::vector<std::string> PatchEntries(const std::vector<RRsetChange>& changes) {
       soa = &c;
       continue;
     }
-    entries.push_back(RRsetToJson(c.rrset, "REPLACE").dump());
+    entries.push_back(RRsetJson(c.rrset, "REPLACE"));
   }
-  if (soa != nullptr) entries.push_back(RRsetToJson(soa->rrset, "REPLACE").dump());
+  if (soa != nullptr) entries.push_back(RRsetJson(soa->rrset, "REPLACE"));
   return entries;
 }
 
 }  // namespace
 
 std::string EncodeCreateZone(const CreateZoneRequest& request) {
-  std::vector<const RRset*> all;
-  for (const RRset& r : request.rrsets) all.push_back(&r);
-  return CreateZoneJson(request, all).dump();
+  std::vector<std::string> all;
+  all.reserve(request.rrsets.size());
+  for (const RRset& r : request.rrsets) all.push_back(RRsetJson(r, nullptr));
+  return CreateZoneJson(request, all);
 }
 
 CreateZoneBodies EncodeCreateZoneBodies(const CreateZoneRequest& request,
                                         size_t max_body_bytes) {
   CreateZoneBodies out;
-  out.post = EncodeCreateZone(request);
-  if (out.post.size() <= max_body_bytes) return out;
-  // The POST holds what a zone cannot be created without; the rest follows.
-  std::vector<const RRset*> first;
-  std::vector<RRsetChange> rest;
-  RRset placeholder_soa;
+  std::vector<std::string> all;
+  all.reserve(request.rrsets.size());
+  size_t total = 0;
   for (const RRset& r : request.rrsets) {
+    all.push_back(RRsetJson(r, nullptr));
+    total += all.back().size() + 1;
+  }
+  // 1 KB covers the zone's settings next to its RRsets.
+  if (total + 1024 <= max_body_bytes) {
+    out.post = CreateZoneJson(request, all);
+    if (out.post.size() <= max_body_bytes) return out;
+  }
+  all.clear();
+  // The POST holds what a zone cannot be created without; the rest follows,
+  // the real SOA last.
+  std::vector<std::string> first;
+  std::vector<std::string> rest;
+  std::string soa;
+  for (const RRset& r : request.rrsets) {
+    const bool at_apex = absl::EqualsIgnoreCase(Absolute(r.name), Absolute(request.name));
     if (IsApexSoa(r, request.name)) {
-      placeholder_soa = r;
-      for (Record& record : placeholder_soa.records) record.content = WithSerial(record.content, "0");
-      first.push_back(&placeholder_soa);
-      rest.push_back(RRsetChange{ChangeType::kReplace, r});
-    } else if (r.type == "NS" && absl::EqualsIgnoreCase(Absolute(r.name), Absolute(request.name))) {
-      first.push_back(&r);
+      RRset placeholder = r;
+      for (Record& record : placeholder.records) record.content = WithSerial(record.content, "0");
+      first.push_back(RRsetJson(placeholder, nullptr));
+      soa = RRsetJson(r, "REPLACE");
+    } else if (r.type == "NS" && at_apex) {
+      first.push_back(RRsetJson(r, nullptr));
     } else {
-      rest.push_back(RRsetChange{ChangeType::kReplace, r});
+      rest.push_back(RRsetJson(r, "REPLACE"));
     }
   }
-  out.post = CreateZoneJson(request, first).dump();
-  out.patches = EncodePatchRRsetsBodies(rest, max_body_bytes);
+  if (!soa.empty()) rest.push_back(std::move(soa));
+  out.post = CreateZoneJson(request, first);
+  out.patches = PackBodies(rest, max_body_bytes);
   return out;
 }
 

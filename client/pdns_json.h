@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "client/pdns_types.h"
-#include "storage/model.h"
+#include "common/model.h"
 
 namespace dns::pdns {
 

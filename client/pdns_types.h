@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "storage/model.h"
+#include "common/model.h"
 
 namespace dns::pdns {
 

@@ -17,7 +17,7 @@ PACKAGES=(
   build-essential cmake pkg-config ccache git curl ca-certificates unzip sqlite3
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libpqxx-dev libcpp-httplib-dev libc-ares-dev libspdlog-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libssl-dev libjemalloc-dev
   postgresql pdns-server pdns-backend-pgsql pdns-backend-sqlite3 dnsutils
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests
   grpc-proto golang-github-gogo-googleapis-dev

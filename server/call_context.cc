@@ -41,6 +41,14 @@ CallContext::CallContext(grpc::ServerContext* context, const char* method)
   context->AddInitialMetadata(kRequestIdHeader, request_id_);
 }
 
+absl::StatusOr<WeightedGate::Ticket> AdmitLargeRequest(WeightedGate* gate, size_t bytes,
+                                                       grpc::ServerContext* context) {
+  if (gate == nullptr) return WeightedGate::Ticket();
+  const absl::Time deadline =
+      std::min(absl::FromChrono(context->deadline()), absl::Now() + absl::Minutes(1));
+  return gate->Acquire(static_cast<int64_t>(bytes), deadline, "large requests");
+}
+
 absl::Status CallContext::Escaped(const char* what, absl::StatusCode code) {
   Log(spdlog::level::err, "unexpected exception in a handler",
       {{"request_id", request_id_}, {"method", method_}, {"exception", what}});

@@ -10,7 +10,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/weighted_gate.h"
 
 namespace dns {
 
@@ -59,6 +61,11 @@ class CallContext {
 
 // A fresh random id (32 hex digits).
 std::string NewRequestId();
+
+// Admission of a large request through `gate` (null: none), weighted by its
+// size in bytes; waits at most until the call's deadline (and a minute).
+absl::StatusOr<WeightedGate::Ticket> AdmitLargeRequest(WeightedGate* gate, size_t bytes,
+                                                       grpc::ServerContext* context);
 
 }  // namespace dns
 

@@ -65,6 +65,15 @@ ABSL_FLAG(uint32_t, min_ttl, 60, "Smallest TTL accepted.");
 ABSL_FLAG(uint32_t, max_ttl, 604800, "Largest TTL accepted.");
 ABSL_FLAG(uint32_t, max_records_per_rrset, 400, "Most records one RRset may hold.");
 ABSL_FLAG(uint32_t, max_changes_per_batch, 1000, "Most RRset changes in one ChangeRRsets.");
+ABSL_FLAG(uint32_t, max_import_rrsets, 100000, "Most RRsets one ImportZone may bring.");
+ABSL_FLAG(int32_t, max_message_bytes, 4 << 20,
+          "Largest gRPC request accepted (RESOURCE_EXHAUSTED above it).");
+ABSL_FLAG(uint64_t, max_large_request_bytes, 8 << 20,
+          "Bytes of large requests (ImportZone, ChangeRRsets of 256 KiB or more) worked on at "
+          "once; others wait (until their deadline, at most a minute). Bounds dnsd's memory.");
+ABSL_FLAG(int64_t, max_full_sync_rrsets, 200000,
+          "RRsets of full zone pushes to API servers worked on at once (zones under 5,000 "
+          "RRsets pass freely). Bounds dnsd's memory.");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(2),
           "How often the database is checked for grpc.health.v1.");
 ABSL_FLAG(std::string, secret_key, "",
@@ -99,7 +108,9 @@ constexpr const char* kFlagNames[] = {
     "log_level",     "log_format",
     "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
     "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
-    "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "health_interval",
+    "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "max_import_rrsets",
+    "max_message_bytes",
+    "max_large_request_bytes", "max_full_sync_rrsets", "health_interval",
     "secret_key",    "server_check_timeout", "propagation_workers", "propagation_lease",
     "propagation_max_backoff", "pdns_max_in_flight", "pdns_timeout", "pdns_max_body_bytes", "pdns_rate_limit_qps",
     "pdns_breaker_failures", "pdns_breaker_open"};
@@ -163,6 +174,7 @@ ZoneDefaults DefaultsFromFlags() {
   d.limits.max_ttl = absl::GetFlag(FLAGS_max_ttl);
   d.limits.max_records_per_rrset = absl::GetFlag(FLAGS_max_records_per_rrset);
   d.limits.max_changes_per_batch = absl::GetFlag(FLAGS_max_changes_per_batch);
+  d.limits.max_import_rrsets = absl::GetFlag(FLAGS_max_import_rrsets);
   return d;
 }
 
@@ -243,12 +255,17 @@ int RunServer() {
   propagator_options.lease = absl::GetFlag(FLAGS_propagation_lease);
   propagator_options.max_backoff = absl::GetFlag(FLAGS_propagation_max_backoff);
   propagator_options.client_options = client_options;
+  propagator_options.max_full_sync_rrsets = absl::GetFlag(FLAGS_max_full_sync_rrsets);
   Propagator propagator(propagation_store, store, server_store, clients, prober,
                         propagator_options);
 
   ZoneManager manager(store, DefaultsFromFlags(), &propagator);
-  ZoneServiceImpl zone_service(manager);
-  RecordServiceImpl record_service(manager);
+  // Large requests cost dnsd about 35 times their size in memory while they
+  // are worked on: bound how many bytes of them are at once.
+  WeightedGate large_requests(static_cast<int64_t>(absl::GetFlag(FLAGS_max_large_request_bytes)),
+                              256 << 10);
+  ZoneServiceImpl zone_service(manager, &large_requests);
+  RecordServiceImpl record_service(manager, &large_requests);
   ServerCheckOptions server_check;
   server_check.timeout = absl::GetFlag(FLAGS_server_check_timeout);
   ServerManager server_manager(server_store, [&propagator] { propagator.ServersChanged(); },
@@ -260,6 +277,7 @@ int RunServer() {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
   builder.RegisterService(&zone_service);
   builder.RegisterService(&record_service);
   builder.RegisterService(&server_service);

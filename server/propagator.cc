@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "server/call_context.h"
 #include "server/logging.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {
@@ -70,7 +70,8 @@ Propagator::Propagator(PropagationStore& store, ZoneStore& zones, ServerStore& s
       clients_(clients),
       prober_(prober),
       options_(options),
-      workers_(Executor::Options{options.workers, 100000}) {}
+      workers_(Executor::Options{options.workers, 100000}),
+      full_syncs_(options.max_full_sync_rrsets, options.full_sync_free_below) {}
 
 Propagator::~Propagator() { Stop(); }
 
@@ -348,14 +349,18 @@ absl::Status Propagator::FullSync(pdns::PdnsClient& client, const PropagationTas
   absl::StatusOr<std::pair<Zone, std::vector<RRset>>> truth = zones_.GetZoneWithRRsets(task.zone);
   if (absl::IsNotFound(truth.status())) return absl::OkStatus();  // deleted meanwhile
   if (!truth.ok()) return truth.status();
-  const auto& [zone, rrsets] = *truth;
+  const Zone& zone = truth->first;
+  absl::StatusOr<WeightedGate::Ticket> admitted = full_syncs_.Acquire(
+      static_cast<int64_t>(truth->second.size()), ctx.deadline, "full zone pushes");
+  if (!admitted.ok()) return absl::UnavailableError(admitted.status().message());
 
   // Most full syncs are new zones: try the create first (one call).
   pdns::CreateZoneRequest create;
   create.name = zone.name;
   create.kind = zone.kind;
   create.masters = zone.masters;
-  create.rrsets = rrsets;
+  create.rrsets = std::move(truth->second);  // a big zone is not copied
+  const std::vector<RRset>& rrsets = create.rrsets;
   absl::StatusOr<pdns::ZoneInfo> created = client.CreateZone(ctx, create);
   if (created.ok() || !absl::IsAlreadyExists(created.status())) return created.status();
 

@@ -28,6 +28,7 @@
 #include "storage/propagation_store.h"
 #include "storage/server_store.h"
 #include "server/propagation_control.h"
+#include "server/weighted_gate.h"
 #include "storage/zone_store.h"
 
 namespace dns {
@@ -46,6 +47,11 @@ struct PropagatorOptions {
   absl::Duration confirm_timeout = absl::Seconds(3);
   absl::Duration probe_timeout = absl::Seconds(1);
   absl::Duration server_refresh = absl::Seconds(5);
+  // RRsets of full zone pushes encoded and sent at once (each costs about
+  // 1 KB of memory per RRset while it is); zones smaller than
+  // full_sync_free_below RRsets pass without counting.
+  int64_t max_full_sync_rrsets = 200000;
+  int64_t full_sync_free_below = 5000;
   // For the fresh client that replaces one whose breaker is open when the
   // server answers again.
   pdns::ClientOptions client_options;
@@ -106,6 +112,7 @@ class Propagator : public PropagationControl {
   DnsProber& prober_;
   const PropagatorOptions options_;
   Executor workers_;
+  WeightedGate full_syncs_;
 
   absl::Mutex reload_mu_;
   absl::Mutex mu_;

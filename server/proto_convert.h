@@ -11,8 +11,8 @@
 #include <optional>
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
-#include "storage/model.h"
-#include "storage/status_details.h"
+#include "common/model.h"
+#include "common/status_details.h"
 #include "google/protobuf/duration.pb.h"
 #include "server/zone_manager.h"
 #include "storage/zone_store.h"

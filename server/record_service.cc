@@ -36,6 +36,9 @@ grpc::Status RecordServiceImpl::ChangeRRsets(grpc::ServerContext* context,
                                              v1::ChangeRRsetsResponse* response) {
   CallContext call(context, "ChangeRRsets");
   return call.Run([&]() -> absl::Status {
+    absl::StatusOr<WeightedGate::Ticket> admitted =
+        AdmitLargeRequest(large_requests_, request->ByteSizeLong(), context);
+    if (!admitted.ok()) return admitted.status();
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
     if (!key.ok()) return key.status();
     std::vector<FieldViolation> violations;

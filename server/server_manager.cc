@@ -13,7 +13,7 @@
 #include "absl/strings/strip.h"
 #include "server/domain/page_token.h"
 #include "server/logging.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {

@@ -20,7 +20,7 @@
 #include "client/pdns_client_pool.h"
 #include "server/domain/server_name.h"
 #include "server/zone_manager.h"
-#include "storage/model.h"
+#include "common/model.h"
 #include "storage/server_store.h"
 
 namespace dns {

@@ -17,7 +17,7 @@
 #include "server/domain/server_name.h"
 #include "server/domain/zone_file.h"
 #include "storage/serial.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {
@@ -292,7 +292,7 @@ absl::StatusOr<Zone> ZoneManager::ImportRRsets(Zone zone, std::vector<RRset> rrs
     if (rrset.type == "SOA") {
       soa = rrset;
     } else {
-      changes.push_back(RRsetChange{ChangeType::kReplace, rrset});
+      changes.push_back(RRsetChange{ChangeType::kReplace, std::move(rrset)});
     }
   }
   // The file's apex NS become the zone's nameservers.

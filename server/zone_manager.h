@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "server/domain/record_validator.h"
 #include "server/propagation_control.h"
-#include "storage/model.h"
+#include "common/model.h"
 #include "storage/zone_store.h"
 
 namespace dns {

@@ -105,6 +105,9 @@ grpc::Status ZoneServiceImpl::ImportZone(grpc::ServerContext* context,
                                          v1::Zone* response) {
   CallContext call(context, "ImportZone");
   return call.Run([&]() -> absl::Status {
+    absl::StatusOr<WeightedGate::Ticket> admitted =
+        AdmitLargeRequest(large_requests_, request->ByteSizeLong(), context);
+    if (!admitted.ok()) return admitted.status();
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
     if (!key.ok()) return key.status();
     absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),

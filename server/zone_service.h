@@ -2,6 +2,7 @@
 #define DNS_SERVER_ZONE_SERVICE_H_
 
 #include "dns/v1/zone_service.grpc.pb.h"
+#include "server/weighted_gate.h"
 #include "server/zone_manager.h"
 
 namespace dns {
@@ -9,7 +10,10 @@ namespace dns {
 // Thin handlers: decode, call ZoneManager, encode.
 class ZoneServiceImpl final : public v1::ZoneService::Service {
  public:
-  explicit ZoneServiceImpl(ZoneManager& manager) : manager_(manager) {}
+  // `large_requests` (may be null) bounds the bytes of large imports being
+  // worked on at once.
+  explicit ZoneServiceImpl(ZoneManager& manager, WeightedGate* large_requests = nullptr)
+      : manager_(manager), large_requests_(large_requests) {}
 
   grpc::Status CreateZone(grpc::ServerContext* context, const v1::CreateZoneRequest* request,
                           v1::Zone* response) override;
@@ -30,6 +34,7 @@ class ZoneServiceImpl final : public v1::ZoneService::Service {
 
  private:
   ZoneManager& manager_;
+  WeightedGate* const large_requests_;
 };
 
 }  // namespace dns

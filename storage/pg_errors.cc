@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "spdlog/spdlog.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {

@@ -6,7 +6,7 @@
 #include "nlohmann/json.hpp"
 #include "storage/pg_errors.h"
 #include "storage/pg_run.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/connection_pool.h"
 #include "storage/pg_errors.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 

@@ -7,7 +7,7 @@
 #include "storage/pg_errors.h"
 #include "storage/pg_run.h"
 #include "storage/pg_zone_store.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {

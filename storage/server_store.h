@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "storage/model.h"
+#include "common/model.h"
 #include "storage/zone_store.h"
 
 namespace dns {

@@ -16,12 +16,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "storage/model.h"
-#include "storage/status_details.h"
+#include "common/model.h"
+#include "common/status_details.h"
 
 namespace dns {
 
-// FieldViolation (storage/status_details.h) names the proto path of the
+// FieldViolation (common/status_details.h) names the proto path of the
 // offending input, e.g. "changes[2].rrset.records[0].content".
 
 // Upper bound for any one record's canonical content. PowerDNS stores more,

@@ -42,8 +42,10 @@ struct LogicalLine {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-std::vector<LogicalLine> Lex(absl::string_view text) {
-  std::vector<LogicalLine> lines;
+// Hands each logical line to `emit` as soon as it is complete: a file of
+// 100,000 records is never held as 100,000 token lists at once.
+template <typename Emit>
+void Lex(absl::string_view text, Emit&& emit) {
   LogicalLine current;
   bool at_physical_start = true;
   bool in_logical = false;
@@ -52,7 +54,7 @@ std::vector<LogicalLine> Lex(absl::string_view text) {
 
   auto finish = [&] {
     if (in_logical && (!current.tokens.empty() || !current.error.empty())) {
-      lines.push_back(std::move(current));
+      emit(current);
     }
     current = LogicalLine();
     in_logical = false;
@@ -153,7 +155,6 @@ std::vector<LogicalLine> Lex(absl::string_view text) {
         absl::StrCat("line ", current.line, ": '(' is not closed before the end of the file");
   }
   finish();
-  return lines;
 }
 
 // Absolute form of a name written in the file relative to `origin`.
@@ -194,20 +195,20 @@ class Parser {
       : zone_(zone), origin_(zone), default_ttl_(default_ttl) {}
 
   ParsedZoneFile Run(absl::string_view text) {
-    for (LogicalLine& line : Lex(text)) {
+    Lex(text, [this](LogicalLine& line) {
       if (!line.error.empty()) {
         // Lexer messages already carry their line number.
         errors_.push_back({line.line, std::move(line.error)});
-        continue;
+        return;
       }
-      if (line.tokens.empty()) continue;
+      if (line.tokens.empty()) return;
       if (!line.blank_owner && !line.tokens[0].quoted &&
           absl::StartsWith(line.tokens[0].text, "$")) {
         Directive(line);
       } else {
         Record(line);
       }
-    }
+    });
     CheckSoa();
     CheckCname();
     return Finish();

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "server/domain/record_validator.h"
-#include "storage/model.h"
+#include "common/model.h"
 
 namespace dns {
 

@@ -10,7 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "storage/model.h"
+#include "common/model.h"
 
 namespace dns {
 namespace {

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "storage/model.h"
+#include "common/model.h"
 
 namespace dns {
 namespace {

@@ -6,7 +6,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "storage/status_details.h"
+#include "common/status_details.h"
 
 namespace dns {
 namespace {

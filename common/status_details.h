@@ -1,8 +1,8 @@
 // Machine-readable error details carried on absl::Status between layers,
 // without protobuf: a reason (google.rpc.ErrorInfo.reason at the edge) and
 // field violations (google.rpc.BadRequest at the edge).
-#ifndef DNS_STORAGE_STATUS_DETAILS_H_
-#define DNS_STORAGE_STATUS_DETAILS_H_
+#ifndef DNS_COMMON_STATUS_DETAILS_H_
+#define DNS_COMMON_STATUS_DETAILS_H_
 
 #include <string>
 #include "absl/strings/string_view.h"
@@ -78,4 +78,4 @@ inline std::vector<FieldViolation> ViolationsOf(const absl::Status& status) {
 
 }  // namespace dns
 
-#endif  // DNS_STORAGE_STATUS_DETAILS_H_
+#endif  // DNS_COMMON_STATUS_DETAILS_H_

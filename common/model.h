@@ -1,8 +1,8 @@
 // Plain DNS entities shared by storage, domain logic and services. They know
 // neither SQL nor protobuf. Names are absolute, lower-case, with the trailing
 // dot ("www.example.com."), exactly as the API shows them.
-#ifndef DNS_STORAGE_MODEL_H_
-#define DNS_STORAGE_MODEL_H_
+#ifndef DNS_COMMON_MODEL_H_
+#define DNS_COMMON_MODEL_H_
 
 #include <cstdint>
 #include <map>
@@ -105,4 +105,4 @@ struct Server {
 
 }  // namespace dns
 
-#endif  // DNS_STORAGE_MODEL_H_
+#endif  // DNS_COMMON_MODEL_H_
