@@ -78,6 +78,10 @@ ABSL_FLAG(bool, shared_channel, true,
           "ChangeRRsets/CreateZone threads share one gRPC channel (false: one channel and "
           "connection per thread).");
 ABSL_FLAG(int, getzone_calls, 200, "Sequential GetZone FULL calls timed.");
+ABSL_FLAG(int, sustain_seconds, 0,
+          "If > 0: ChangeRRsets on the same zones for this long (300 for the 5-minute check), "
+          "rate and CPU per commit by minute; the last minute must keep >= 90% of the first.");
+ABSL_FLAG(bool, sustain_only, false, "Run only the sustained phase.");
 ABSL_FLAG(int, big_zone_rrsets, 1000, "A RRsets in big.test. for the GetZone phase.");
 ABSL_FLAG(int, filtered_calls, 50, "Filtered ListZones calls timed.");
 ABSL_FLAG(bool, sql_stats, false,
@@ -234,6 +238,8 @@ struct Results {
   double patch_rate = kNaN;
   double getzone_p50 = kNaN;
   double list_p50 = kNaN;
+  double sustain_first = kNaN;  // commits/s in the first and last minute
+  double sustain_last = kNaN;
 };
 
 
@@ -357,6 +363,19 @@ void SqlStatsPrint() {
   Note("pg_stat_statements (db dns): calls | total ms | mean ms | toplevel | query");
   for (absl::string_view line : absl::StrSplit(*out, '\n', absl::SkipEmpty())) {
     std::printf("      %s\n", std::string(line).c_str());
+  }
+  // Where dead rows and index entries pile up (a hot zone's cost).
+  out = g_pg->Psql(
+      "dns",
+      "SELECT relname, n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd, autovacuum_count,"
+      " pg_size_pretty(pg_table_size(relid)), pg_size_pretty(pg_indexes_size(relid))"
+      " FROM pg_stat_user_tables WHERE n_tup_upd + n_tup_del + n_tup_ins > 1000"
+      " ORDER BY n_tup_upd + n_tup_del DESC LIMIT 8");
+  if (out.ok()) {
+    Note("tables: name | live | dead | updated | HOT updated | autovacuums | heap | indexes");
+    for (absl::string_view line : absl::StrSplit(*out, '\n', absl::SkipEmpty())) {
+      std::printf("      %s\n", std::string(line).c_str());
+    }
   }
   std::fflush(stdout);
 }
@@ -484,6 +503,81 @@ void RunChangeRRsets(const std::string& target, int threads, int seconds, bool s
       std::isnan(r.pgbench_tps) ? "n/a" : F(100.0 * r.change_rate / r.pgbench_tps, " %"));
   Row("p99/max ms by second", per_second);
   PrintCpu(dc, secs, ok.load(), "commit");
+  SqlStatsPrint();
+}
+
+// ------------------------------------------------- sustained ChangeRRsets
+// The same zones written for minutes: the rate must not decay as dead rows
+// and index entries of the replaced records pile up.
+void RunSustained(const std::string& target, int threads, int seconds, Results& r) {
+  const int window = std::min(60, seconds);
+  Section(absl::StrCat("Sustained ChangeRRsets: ", threads, " threads on the same ", threads,
+                       " zones, ", seconds, " s, by ", window, " s window"));
+  std::shared_ptr<grpc::Channel> channel = NewChannel(target);
+  std::atomic<int64_t> ok{0};
+  std::atomic<bool> stop{false};
+  ErrorLog errors;
+  struct Window {
+    int64_t commits;
+    Cpu cpu;
+    double seconds;
+  };
+  std::vector<Window> windows;
+  SqlStatsReset();
+  std::thread monitor([&] {
+    int64_t last_ok = 0;
+    Cpu last_cpu = TakeCpu();
+    Clock::time_point last = Clock::now();
+    const Clock::time_point end = last + std::chrono::seconds(seconds);
+    while (Clock::now() < end) {
+      std::this_thread::sleep_until(std::min(end, last + std::chrono::seconds(window)));
+      const int64_t now_ok = ok.load();
+      const Cpu now_cpu = TakeCpu();
+      const Clock::time_point now = Clock::now();
+      windows.push_back({now_ok - last_ok, now_cpu - last_cpu, Ms(now - last) / 1000.0});
+      last_ok = now_ok;
+      last_cpu = now_cpu;
+      last = now;
+    }
+    stop.store(true);
+  });
+  RunThreads(threads, [&](int i) {
+    auto stub = v1::RecordService::NewStub(channel);
+    v1::ChangeRRsetsRequest req;
+    req.set_zone(BenchZone(i));
+    v1::RRsetChange* change = req.add_changes();
+    change->set_changetype(v1::CHANGE_TYPE_REPLACE);
+    change->mutable_rrset()->set_name("www");
+    change->mutable_rrset()->set_type("A");
+    change->mutable_rrset()->set_ttl(300);
+    v1::Record* rec = change->mutable_rrset()->add_records();
+    for (int64_t n = 0; !stop.load(); ++n) {
+      rec->set_content(absl::StrCat("192.0.2.", n % 254 + 1));
+      v1::ChangeRRsetsResponse resp;
+      grpc::Status s = stub->ChangeRRsets(Ctx().get(), req, &resp);
+      if (s.ok()) {
+        ok.fetch_add(1);
+      } else {
+        errors.Add(StatusText(s));
+      }
+    }
+  });
+  monitor.join();
+  Row("failed calls", absl::StrCat(errors.count()));
+  errors.Print();
+  for (size_t w = 0; w < windows.size(); ++w) {
+    const Window& x = windows[w];
+    const double rate = x.commits / x.seconds;
+    Row(absl::StrFormat("window %zu (%.0f s)", w + 1, x.seconds),
+        absl::StrFormat("%.0f commits/s; CPU us per commit: dnsd %.0f, postgres %.0f",
+                        rate, 1e6 * x.cpu.dnsd / std::max<int64_t>(1, x.commits),
+                        1e6 * x.cpu.postgres / std::max<int64_t>(1, x.commits)));
+  }
+  if (windows.size() >= 2) {
+    r.sustain_first = windows.front().commits / windows.front().seconds;
+    r.sustain_last = windows.back().commits / windows.back().seconds;
+    Row("last window / first window", F(100.0 * r.sustain_last / r.sustain_first, " %"));
+  }
   SqlStatsPrint();
 }
 
@@ -781,6 +875,10 @@ void Summary(const Results& r) {
   line("GetZone FULL (1000 RRsets) p50", F(r.getzone_p50, " ms", 2), "<= 5 ms",
        le(r.getzone_p50, 5));
   line("ListZones page of 500 p50", F(r.list_p50, " ms", 2), "<= 20 ms", le(r.list_p50, 20));
+  if (!std::isnan(r.sustain_first)) {
+    const double kept = 100.0 * r.sustain_last / r.sustain_first;
+    line("sustained: last / first window", F(kept, " %"), ">= 90 %", ge(kept, 90));
+  }
   std::fflush(stdout);
 }
 
@@ -873,6 +971,11 @@ int main(int argc, char** argv) {
       zones_ok = false;
     }
   }
+  if (absl::GetFlag(FLAGS_sustain_only)) {
+    if (zones_ok) RunSustained(target, threads, absl::GetFlag(FLAGS_sustain_seconds), results);
+    Summary(results);
+    return 0;
+  }
   const bool pgbench_ok = InitPgbench(*postgres);
   const int rounds = std::max(1, absl::GetFlag(FLAGS_rounds));
   std::vector<double> ratios;
@@ -900,6 +1003,10 @@ int main(int argc, char** argv) {
     Row("ChangeRRsets p99, all rounds", F(results.change_p99, " ms", 2));
     // 4. PowerDNS PATCH of the same zones.
     RunPatch(*pdns, *record_stub, threads, seconds, results);
+  }
+
+  if (zones_ok && absl::GetFlag(FLAGS_sustain_seconds) > 0) {
+    RunSustained(target, threads, absl::GetFlag(FLAGS_sustain_seconds), results);
   }
 
   // 5. GetZone of a 1,000-RRset zone.
