@@ -64,6 +64,7 @@ ABSL_FLAG(uint32_t, default_ttl, 3600, "TTL of RRsets given with ttl 0, and of S
 ABSL_FLAG(uint32_t, min_ttl, 60, "Smallest TTL accepted.");
 ABSL_FLAG(uint32_t, max_ttl, 604800, "Largest TTL accepted.");
 ABSL_FLAG(uint32_t, max_records_per_rrset, 400, "Most records one RRset may hold.");
+ABSL_FLAG(uint32_t, max_content_octets, 4000, "Longest record content (canonical form), octets.");
 ABSL_FLAG(uint32_t, max_changes_per_batch, 1000, "Most RRset changes in one ChangeRRsets.");
 ABSL_FLAG(uint32_t, max_import_rrsets, 100000, "Most RRsets one ImportZone may bring.");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20,
@@ -108,7 +109,8 @@ constexpr const char* kFlagNames[] = {
     "log_level",     "log_format",
     "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
     "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
-    "max_ttl",       "max_records_per_rrset", "max_changes_per_batch", "max_import_rrsets",
+    "max_ttl",       "max_records_per_rrset", "max_content_octets", "max_changes_per_batch",
+    "max_import_rrsets",
     "max_message_bytes",
     "max_large_request_bytes", "max_full_sync_rrsets", "health_interval",
     "secret_key",    "server_check_timeout", "propagation_workers", "propagation_lease",
@@ -173,6 +175,7 @@ ZoneDefaults DefaultsFromFlags() {
   d.limits.min_ttl = absl::GetFlag(FLAGS_min_ttl);
   d.limits.max_ttl = absl::GetFlag(FLAGS_max_ttl);
   d.limits.max_records_per_rrset = absl::GetFlag(FLAGS_max_records_per_rrset);
+  d.limits.max_content_octets = absl::GetFlag(FLAGS_max_content_octets);
   d.limits.max_changes_per_batch = absl::GetFlag(FLAGS_max_changes_per_batch);
   d.limits.max_import_rrsets = absl::GetFlag(FLAGS_max_import_rrsets);
   return d;

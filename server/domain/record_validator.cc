@@ -820,6 +820,11 @@ std::vector<FieldViolation> ValidateChanges(std::string_view zone,
             continue;
           }
           record.content = *std::move(content);
+          if (record.content.size() > limits.max_content_octets) {
+            add(field, absl::StrCat("content is ", record.content.size(), " octets, more than ",
+                                    limits.max_content_octets, " (--max_content_octets)"));
+            continue;
+          }
           auto [it, inserted] = contents.emplace(record.content, j);
           if (!inserted) {
             add(field, absl::StrCat("duplicates records[", it->second, "]"));

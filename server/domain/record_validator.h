@@ -24,10 +24,10 @@ namespace dns {
 // FieldViolation (common/status_details.h) names the proto path of the
 // offending input, e.g. "changes[2].rrset.records[0].content".
 
-// Upper bound for any one record's canonical content. PowerDNS stores more,
-// but nothing legitimate in a hosting zone comes close and a bound keeps
-// zone files and responses sane.
-inline constexpr size_t kMaxContentLength = 4000;
+// Upper bound for any one record's canonical content whatever the
+// configuration: a record's data cannot exceed 65,535 octets in a DNS
+// message. The service's own, lower bound is ValidationLimits.
+inline constexpr size_t kMaxContentLength = 65535;
 // RFC 1035 <character-string>: one length octet.
 inline constexpr size_t kMaxCharacterStringLength = 255;
 
@@ -59,6 +59,10 @@ struct ValidationLimits {
   // Replaces a TTL of 0 on input.
   uint32_t default_ttl = 3600;
   size_t max_records_per_rrset = 100;
+  // Octets of one record's canonical content. PowerDNS stores more, but
+  // nothing legitimate in a hosting zone comes close (a 4096-bit DKIM key
+  // is about 800) and a bound keeps zone files and responses sane.
+  size_t max_content_octets = 4000;
   size_t max_changes_per_batch = 1000;
   // RRsets one ImportZone may bring (a zone is imported as one batch).
   size_t max_import_rrsets = 100000;

@@ -1,9 +1,13 @@
 // ZoneService and RecordService through a real gRPC channel to a real dnsd on
 // a private PostgreSQL.
+#include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "tests/integration/grpc_test_util.h"
@@ -602,6 +606,96 @@ TEST_F(ZoneServiceTest, RequestIdIsEchoedOrMinted) {
   ASSERT_EQ(md2.count("x-request-id"), 1u);
   EXPECT_EQ(md2.find("x-request-id")->second.size(), 32u);
   EXPECT_THAT(DnsdEnvironment::Get().dnsd().ReadLog(), HasSubstr("request_id=my-request-1"));
+}
+
+}  // namespace
+}  // namespace dns::testing
+
+namespace dns::testing {
+namespace {
+
+// Row ids of an RRset's records, in the order the service keeps them.
+std::string RecordIds(const std::string& name, const std::string& type) {
+  absl::StatusOr<std::string> ids = DnsdEnvironment::Get().pg().Psql(
+      "dns", absl::StrCat("SELECT string_agg(id::text, ',' ORDER BY id) FROM records WHERE name = '",
+                          name, "' AND type = '", type, "'"));
+  return ids.ok() ? std::string(absl::StripAsciiWhitespace(*ids)) : "error";
+}
+
+// A REPLACE rewrites the RRset's rows where it can instead of deleting and
+// inserting them: the updates stay on their page (HOT), so a zone written
+// over and over leaves no dead index entries behind (a hot zone used to
+// slow down by a third within minutes).
+TEST_F(ZoneServiceTest, ReplaceRewritesRowsInPlace) {
+  const std::string zone = ZoneName();
+  MustCreate(zone);
+  const std::string www = "www." + zone.substr(0, zone.size() - 1);
+  ASSERT_TRUE(Change(zone, {Replace("www", "A", {"192.0.2.1", "192.0.2.2"})}).ok());
+  const std::string before = RecordIds(www, "A");
+  ASSERT_EQ(std::count(before.begin(), before.end(), ','), 1) << before;
+
+  // Same number of records: the same rows, new contents, order kept.
+  ASSERT_TRUE(Change(zone, {Replace("www", "A", {"192.0.2.9", "192.0.2.8"}, 600)}).ok());
+  EXPECT_EQ(RecordIds(www, "A"), before);
+  v1::RRset rrset;
+  ASSERT_TRUE(GetRRset(zone, "www", "A", &rrset).ok());
+  ASSERT_EQ(rrset.records_size(), 2);
+  EXPECT_EQ(rrset.records(0).content(), "192.0.2.9");
+  EXPECT_EQ(rrset.records(1).content(), "192.0.2.8");
+  EXPECT_EQ(rrset.ttl(), 600u);
+
+  // Fewer: the first row stays, the other goes.
+  ASSERT_TRUE(Change(zone, {Replace("www", "A", {"192.0.2.7"})}).ok());
+  EXPECT_EQ(RecordIds(www, "A"), before.substr(0, before.find(',')));
+  // More: the row stays, two are added after it.
+  ASSERT_TRUE(Change(zone, {Replace("www", "A", {"192.0.2.7", "192.0.2.6", "192.0.2.5"})}).ok());
+  ASSERT_TRUE(GetRRset(zone, "www", "A", &rrset).ok());
+  ASSERT_EQ(rrset.records_size(), 3);
+  EXPECT_EQ(rrset.records(0).content(), "192.0.2.7");
+  EXPECT_EQ(rrset.records(2).content(), "192.0.2.5");
+  EXPECT_TRUE(absl::StartsWith(RecordIds(www, "A"), before.substr(0, before.find(',')) + ","));
+
+  // A type change at a name is a DELETE and a REPLACE: both land.
+  ASSERT_TRUE(Change(zone, {Delete("www", "A"), Replace("www", "CNAME", {"web"})}).ok());
+  EXPECT_EQ(RecordIds(www, "A"), "");
+  ASSERT_TRUE(GetRRset(zone, "www", "CNAME", &rrset).ok());
+  EXPECT_EQ(rrset.records(0).content(), "web." + zone);
+}
+
+// jemalloc with prompt purging gives back what large imports used: with
+// glibc's malloc six imports of a 40,000-RRset zone left dnsd at about
+// 450 MB resident for good.
+TEST_F(ZoneServiceTest, MemoryIsGivenBackAfterLargeImports) {
+#ifdef DNS_SANITIZED
+  GTEST_SKIP() << "the sanitizers bring their own allocator";
+#endif
+  const pid_t pid = DnsdEnvironment::Get().dnsd().pid();
+  auto rss_mb = [pid] {
+    std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+    std::string line;
+    while (std::getline(status, line)) {
+      if (absl::StartsWith(line, "VmRSS:")) return std::stol(line.substr(6)) / 1024;
+    }
+    return -1L;
+  };
+  for (int i = 0; i < 6; ++i) {
+    const std::string zone = ZoneName(absl::StrCat("-", i));
+    std::string file = absl::StrCat("$ORIGIN ", zone, "\n$TTL 300\n@ NS ns1.example.net.\n");
+    for (int r = 0; r < 40000; ++r) absl::StrAppend(&file, "h", r, " A 192.0.2.", r % 250 + 1, "\n");
+    v1::ImportZoneRequest req;
+    req.mutable_zone()->set_name(zone);
+    req.set_zone_file(file);
+    v1::Zone imported;
+    auto status = zones_->ImportZone(Context().get(), req, &imported);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  // Polled, not timed: freed pages go back within seconds.
+  long rss = rss_mb();
+  for (int i = 0; i < 300 && rss > 150; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    rss = rss_mb();
+  }
+  EXPECT_LE(rss, 150) << "dnsd keeps " << rss << " MB resident after the imports";
 }
 
 }  // namespace

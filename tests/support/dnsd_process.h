@@ -30,6 +30,8 @@ class DnsdProcess {
   // "127.0.0.1:PORT", for grpc::CreateChannel.
   std::string target() const;
   int port() const { return port_; }
+  // The running process's id (0 when it is not running).
+  pid_t pid() const { return process_ ? process_->pid() : 0; }
   const std::string& log_path() const { return log_path_; }
   // The whole log so far.
   std::string ReadLog() const;
