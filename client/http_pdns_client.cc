@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,6 +27,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "client/call_scheduler.h"
 #include "client/circuit_breaker.h"
@@ -100,6 +102,25 @@ struct HttpOutcome {
   // went out and no answer came back).
   bool maybe_applied = false;
 };
+
+// What a request does, for metrics: a small fixed set of names.
+const char* OperationOf(const HttpRequest& req) {
+  absl::string_view path = req.path;
+  const absl::string_view method = req.method;
+  if (path == kServerPath) return "server_info";
+  if (absl::StrContains(path, "/statistics")) return "statistics";
+  if (absl::StrContains(path, "/cache/flush")) return "flush_cache";
+  if (!absl::ConsumePrefix(&path, kZonesPath)) return "other";
+  if (path.empty() || path.front() == '?') return method == "POST" ? "create_zone" : "list_zones";
+  if (absl::EndsWith(path, "/notify")) return "notify";
+  if (absl::EndsWith(path, "/rectify")) return "rectify";
+  if (absl::EndsWith(path, "/export")) return "export_zone";
+  if (method == "GET") return "get_zone";
+  if (method == "PATCH") return "patch_rrsets";
+  if (method == "DELETE") return "delete_zone";
+  if (method == "PUT") return "update_zone";
+  return "other";
+}
 
 // Connect-level failures: the request never left, so even a POST may retry.
 bool NeverSent(httplib::Error error) {
@@ -416,12 +437,27 @@ class HttpPdnsClient final
     return Prefixed(ParseZone(out.body), Where(req));
   }
 
+  void Abort() override {
+    absl::MutexLock lock(&http_mu_);
+    aborted_ = true;
+    // Shutting a socket down is the one thing httplib allows from another
+    // thread: the request on it fails at once.
+    for (httplib::Client* http : in_use_) http->stop();
+  }
+
   // All attempts of one request.
   HttpOutcome Execute(const CallContext& ctx, const HttpRequest& req) {
     const int max_attempts = std::max(1, options_.retry.max_attempts);
     bool maybe_applied = false;
     HttpOutcome last;
     for (int attempt = 1;; ++attempt) {
+      if (Aborted()) {
+        HttpOutcome out;
+        out.status = absl::CancelledError(
+            absl::StrCat(Where(req), ": abandoned, the service is shutting down"));
+        out.maybe_applied = maybe_applied;
+        return out;
+      }
       if (clock_->Now() >= ctx.deadline) {
         if (attempt == 1) {
           last.status = absl::DeadlineExceededError(
@@ -514,7 +550,7 @@ class HttpPdnsClient final
       detail = DescribeError(error, connect_timeout, read_timeout);
       out.status = absl::UnavailableError(absl::StrCat(Where(req), ": ", detail));
       // The connection's state is unknown; do not hand it to the next call.
-      http.reset();
+      DropHttp(std::move(http));
     } else {
       *sent = true;
       out.http_status = result->status;
@@ -550,12 +586,18 @@ class HttpPdnsClient final
     return cap * jitter(rng);
   }
 
+  bool Aborted() {
+    absl::MutexLock lock(&http_mu_);
+    return aborted_;
+  }
+
   std::unique_ptr<httplib::Client> AcquireHttp() {
     {
       absl::MutexLock lock(&http_mu_);
       if (!idle_.empty()) {
         std::unique_ptr<httplib::Client> http = std::move(idle_.back());
         idle_.pop_back();
+        in_use_.insert(http.get());
         return http;
       }
     }
@@ -572,19 +614,31 @@ class HttpPdnsClient final
       http->set_ca_cert_path(options_.ca_cert_path);
     }
 #endif
+    absl::MutexLock lock(&http_mu_);
+    in_use_.insert(http.get());
     return http;
   }
 
   void ReleaseHttp(std::unique_ptr<httplib::Client> http) {
     absl::MutexLock lock(&http_mu_);
-    if (idle_.size() < static_cast<size_t>(std::max(1, options_.max_in_flight))) {
+    in_use_.erase(http.get());
+    if (!aborted_ && idle_.size() < static_cast<size_t>(std::max(1, options_.max_in_flight))) {
       idle_.push_back(std::move(http));
     }
+  }
+
+  // A client whose exchange failed: not reused.
+  void DropHttp(std::unique_ptr<httplib::Client> http) {
+    absl::MutexLock lock(&http_mu_);
+    in_use_.erase(http.get());
   }
 
   void LogCall(const CallContext& ctx, const HttpRequest& req, int attempt,
                const HttpOutcome& out, absl::Duration elapsed,
                absl::string_view detail) {
+    if (options_.observer) {
+      options_.observer(config_.name, OperationOf(req), out.status.code(), elapsed);
+    }
     const bool failure = out.status.code() == absl::StatusCode::kUnavailable;
     Logger().log(
         failure ? spdlog::level::warn : spdlog::level::info,
@@ -632,6 +686,9 @@ class HttpPdnsClient final
   absl::Mutex http_mu_;
   // One httplib::Client serves one request at a time; idle ones wait here.
   std::vector<std::unique_ptr<httplib::Client>> idle_ ABSL_GUARDED_BY(http_mu_);
+  // Those serving a request now (Abort stops them).
+  absl::flat_hash_set<httplib::Client*> in_use_ ABSL_GUARDED_BY(http_mu_);
+  bool aborted_ ABSL_GUARDED_BY(http_mu_) = false;
 };
 
 }  // namespace

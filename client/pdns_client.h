@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -94,6 +95,12 @@ struct ClientOptions {
   // up at each call so that a sink installed later is honoured.
   std::shared_ptr<spdlog::logger> logger;
   std::string user_agent = "dns.v1";
+  // Told about every HTTP attempt (for metrics): the server's name, the
+  // operation ("get_zone", "patch_rrsets", ...), the outcome, the time it
+  // took. Must be quick and thread-safe.
+  std::function<void(const std::string& server, const char* operation, absl::StatusCode code,
+                     absl::Duration elapsed)>
+      observer;
 };
 
 // A snapshot for health reporting and metrics.
@@ -110,6 +117,9 @@ class PdnsClient {
 
   virtual const std::string& server_name() const = 0;
   virtual ClientStats stats() = 0;
+  // Abandons the calls in flight (they fail with CANCELLED at once) and
+  // fails every later call the same way. For shutdown.
+  virtual void Abort() {}
 
   // Every call returns at once; the future resolves when the call is done.
   // Zone names are absolute ("example.com."; a missing dot is added).

@@ -51,6 +51,11 @@ absl::Status PdnsClientPool::Install(const ServerConfig& config,
   return absl::OkStatus();
 }
 
+void PdnsClientPool::AbortAll() {
+  std::vector<std::shared_ptr<PdnsClient>> all = List();
+  for (const auto& client : all) client->Abort();
+}
+
 void PdnsClientPool::Remove(const std::string& name) {
   std::shared_ptr<PdnsClient> old;
   absl::MutexLock lock(&mu_);

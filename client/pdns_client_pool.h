@@ -67,6 +67,11 @@ class PdnsClientPool {
       const std::vector<std::string>& names) const;
 
   Executor& executor() { return executor_; }
+  const ClientOptions& client_defaults() const { return client_defaults_; }
+  // Abandons every call in flight on every client (their futures resolve
+  // with CANCELLED at once) and fails new ones: for shutdown, so that a
+  // server that never answers cannot hold the process.
+  void AbortAll();
 
  private:
   struct Entry {

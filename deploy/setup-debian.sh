@@ -18,7 +18,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libpqxx-dev libcpp-httplib-dev libc-ares-dev libspdlog-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libssl-dev libjemalloc-dev
+  prometheus-cpp-dev
   postgresql pdns-server pdns-backend-pgsql pdns-backend-sqlite3 dnsutils
+  prometheus  # promtool: checks the metrics output and the chart's alert rules
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests
   grpc-proto golang-github-gogo-googleapis-dev
 )

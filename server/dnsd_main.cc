@@ -1,7 +1,6 @@
-// dnsd: wires configuration, storage, domain logic and the gRPC server.
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
+// dnsd: parses flags (and their DNSD_* environment fallbacks) into an
+// AppConfig, runs the Application until SIGTERM/SIGINT, then shuts it down
+// gracefully. `dnsd migrate` applies the schema migrations and exits.
 
 #include <algorithm>
 #include <csignal>
@@ -18,23 +17,23 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "client/dns_prober.h"
-#include "client/pdns_client_pool.h"
-#include "server/health_reporter.h"
-#include "server/propagator.h"
-#include "server/server_manager.h"
-#include "server/server_service.h"
+#include "server/application.h"
 #include "server/logging.h"
-#include "server/record_service.h"
-#include "server/zone_manager.h"
-#include "server/zone_service.h"
 #include "storage/migrations.h"
-#include "storage/pg_propagation_store.h"
-#include "storage/pg_server_store.h"
-#include "storage/pg_zone_store.h"
-#include "storage/secret_box.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port.");
+ABSL_FLAG(std::string, metrics_listen, "0.0.0.0:9464",
+          "HTTP address for /metrics (Prometheus), /healthz and /readyz; empty turns it off.");
+ABSL_FLAG(std::string, instance_id, "",
+          "This replica's name in leases and logs (e.g. the pod name); default host-pid-random.");
+ABSL_FLAG(int, rpc_threads, 16, "Threads running RPC bodies (database and PowerDNS work).");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
+          "On SIGTERM, how long in-flight calls get before dnsd exits (keep it below the pod's "
+          "terminationGracePeriodSeconds).");
+ABSL_FLAG(absl::Duration, journal_horizon, absl::Hours(24),
+          "Change journal kept at most this long; a server away longer gets full syncs.");
+ABSL_FLAG(absl::Duration, request_retention, absl::Hours(24),
+          "How long a request_id is remembered; a retry after that is a new request.");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL, e.g. postgresql://dns@db:5432/dns (required).");
 ABSL_FLAG(int, db_pool_size, 16,
@@ -83,11 +82,16 @@ ABSL_FLAG(std::string, secret_key, "",
           "start). Give it through the environment, not the command line.");
 ABSL_FLAG(absl::Duration, server_check_timeout, absl::Seconds(3),
           "How long RegisterServer waits for a candidate server's API to answer.");
-ABSL_FLAG(int, propagation_workers, 32, "Pushes to PowerDNS servers in flight at once.");
-ABSL_FLAG(absl::Duration, propagation_lease, absl::Seconds(60),
-          "How long one push holds its (zone, server); a crashed dnsd's work resumes after it.");
+ABSL_FLAG(int, propagation_workers, 16, "Pushes to PowerDNS servers in flight at once.");
+ABSL_FLAG(absl::Duration, propagation_lease, absl::Seconds(4),
+          "Lease on a (zone, server) push, renewed while this dnsd lives; a killed dnsd's work "
+          "is taken over by another replica after it.");
+ABSL_FLAG(absl::Duration, propagation_sweep, absl::Seconds(1),
+          "How often the database is asked for due propagation work besides the events (retries, "
+          "expired leases).");
 ABSL_FLAG(absl::Duration, propagation_max_backoff, absl::Seconds(30),
           "Longest wait between retries of a failing push.");
+ABSL_FLAG(int, pdns_threads, 16, "PowerDNS API calls in flight across all servers.");
 ABSL_FLAG(int, pdns_max_in_flight, 8,
           "PowerDNS API calls in flight per server (each costs it a database connection).");
 ABSL_FLAG(absl::Duration, pdns_timeout, absl::Seconds(10), "PowerDNS API read timeout.");
@@ -104,25 +108,24 @@ namespace dns {
 namespace {
 
 constexpr const char* kFlagNames[] = {
-    "listen",        "database_url",    "db_pool_size",         "db_propagation_pool_size",
-    "db_acquire_timeout", "db_statement_timeout", "migrate_on_start", "db_wait",
-    "log_level",     "log_format",
-    "default_nameservers", "soa_hostmaster", "soa_refresh",  "soa_retry",
-    "soa_expire",    "soa_minimum",     "default_ttl",          "min_ttl",
-    "max_ttl",       "max_records_per_rrset", "max_content_octets", "max_changes_per_batch",
-    "max_import_rrsets",
-    "max_message_bytes",
-    "max_large_request_bytes", "max_full_sync_rrsets", "health_interval",
-    "secret_key",    "server_check_timeout", "propagation_workers", "propagation_lease",
-    "propagation_max_backoff", "pdns_max_in_flight", "pdns_timeout", "pdns_max_body_bytes", "pdns_rate_limit_qps",
-    "pdns_breaker_failures", "pdns_breaker_open"};
+    "listen", "metrics_listen", "instance_id", "database_url", "db_pool_size",
+    "db_propagation_pool_size", "db_acquire_timeout", "db_statement_timeout", "migrate_on_start",
+    "db_wait", "log_level", "log_format", "default_nameservers", "soa_hostmaster", "soa_refresh",
+    "soa_retry", "soa_expire", "soa_minimum", "default_ttl", "min_ttl", "max_ttl",
+    "max_records_per_rrset", "max_content_octets", "max_changes_per_batch", "max_import_rrsets",
+    "max_message_bytes", "max_large_request_bytes", "max_full_sync_rrsets", "health_interval",
+    "secret_key", "server_check_timeout", "rpc_threads", "shutdown_grace", "propagation_workers",
+    "propagation_lease", "propagation_sweep", "propagation_max_backoff", "journal_horizon",
+    "request_retention", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
+    "pdns_max_body_bytes", "pdns_rate_limit_qps", "pdns_breaker_failures", "pdns_breaker_open"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
 }
 
 // Every flag falls back to DNSD_<FLAG> from the environment; the command
-// line wins over both.
+// line wins over both. A variable set to the empty string counts (the Helm
+// chart turns the metrics port off that way).
 bool ApplyEnvironment() {
   for (const char* name : kFlagNames) {
     const char* value = std::getenv(EnvName(name).c_str());
@@ -148,17 +151,6 @@ std::string Usage() {
   return text;
 }
 
-std::string DatabaseUrl() {
-  std::string url = absl::GetFlag(FLAGS_database_url);
-  // statement_timeout per connection bounds every query of the service.
-  const int64_t ms = absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_db_statement_timeout));
-  if (ms > 0) {
-    absl::StrAppend(&url, url.find('?') == std::string::npos ? "?" : "&",
-                    "options=-c%20statement_timeout%3D", ms);
-  }
-  return url;
-}
-
 ZoneDefaults DefaultsFromFlags() {
   ZoneDefaults d;
   for (absl::string_view ns : absl::StrSplit(absl::GetFlag(FLAGS_default_nameservers), ',',
@@ -179,6 +171,43 @@ ZoneDefaults DefaultsFromFlags() {
   d.limits.max_changes_per_batch = absl::GetFlag(FLAGS_max_changes_per_batch);
   d.limits.max_import_rrsets = absl::GetFlag(FLAGS_max_import_rrsets);
   return d;
+}
+
+AppConfig ConfigFromFlags() {
+  AppConfig c;
+  c.listen = absl::GetFlag(FLAGS_listen);
+  c.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  c.instance_id = absl::GetFlag(FLAGS_instance_id);
+  c.database_url = absl::GetFlag(FLAGS_database_url);
+  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  c.db_propagation_pool_size = absl::GetFlag(FLAGS_db_propagation_pool_size);
+  c.db_acquire_timeout = absl::GetFlag(FLAGS_db_acquire_timeout);
+  c.db_statement_timeout = absl::GetFlag(FLAGS_db_statement_timeout);
+  c.zone_defaults = DefaultsFromFlags();
+  c.health_interval = absl::GetFlag(FLAGS_health_interval);
+  c.secret_key = absl::GetFlag(FLAGS_secret_key);
+  absl::SetFlag(&FLAGS_secret_key, "");  // the config holds it now
+  c.server_check_timeout = absl::GetFlag(FLAGS_server_check_timeout);
+  c.propagation_workers = absl::GetFlag(FLAGS_propagation_workers);
+  c.propagation_lease = absl::GetFlag(FLAGS_propagation_lease);
+  c.propagation_sweep = absl::GetFlag(FLAGS_propagation_sweep);
+  c.propagation_max_backoff = absl::GetFlag(FLAGS_propagation_max_backoff);
+  c.max_full_sync_rrsets = absl::GetFlag(FLAGS_max_full_sync_rrsets);
+  c.pdns_threads = absl::GetFlag(FLAGS_pdns_threads);
+  c.pdns.max_in_flight = absl::GetFlag(FLAGS_pdns_max_in_flight);
+  c.pdns.read_timeout = absl::GetFlag(FLAGS_pdns_timeout);
+  c.pdns.write_timeout = absl::GetFlag(FLAGS_pdns_timeout);
+  c.pdns.max_body_bytes = absl::GetFlag(FLAGS_pdns_max_body_bytes);
+  c.pdns.rate_limit_qps = absl::GetFlag(FLAGS_pdns_rate_limit_qps);
+  c.pdns.rate_limit_burst = std::max(1.0, absl::GetFlag(FLAGS_pdns_rate_limit_qps));
+  c.pdns.circuit_breaker.failure_threshold = absl::GetFlag(FLAGS_pdns_breaker_failures);
+  c.pdns.circuit_breaker.open_duration = absl::GetFlag(FLAGS_pdns_breaker_open);
+  c.rpc_threads = absl::GetFlag(FLAGS_rpc_threads);
+  c.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  c.max_large_request_bytes = static_cast<int64_t>(absl::GetFlag(FLAGS_max_large_request_bytes));
+  c.journal_horizon = absl::GetFlag(FLAGS_journal_horizon);
+  c.request_retention = absl::GetFlag(FLAGS_request_retention);
+  return c;
 }
 
 int RunMigrate() {
@@ -205,118 +234,19 @@ int RunMigrate() {
 
 int RunServer() {
   if (absl::GetFlag(FLAGS_migrate_on_start) && RunMigrate() != 0) return 1;
-
-  ConnectionPool::Options pool_options;
-  pool_options.url = DatabaseUrl();
-  pool_options.size = absl::GetFlag(FLAGS_db_pool_size);
-  pool_options.acquire_timeout = absl::GetFlag(FLAGS_db_acquire_timeout);
-  pool_options.on_connect = [](pqxx::connection& conn) {
-    PgZoneStore::PrepareConnection(conn);
-    PgPropagationStore::PrepareConnection(conn);
-  };
-  auto pool = std::make_shared<ConnectionPool>(pool_options);
-
-  absl::StatusOr<SecretBox> secret_box = SecretBox::FromBase64Key(absl::GetFlag(FLAGS_secret_key));
-  absl::SetFlag(&FLAGS_secret_key, "");  // the box holds it now
-  if (!secret_box.ok()) {
-    Log(spdlog::level::critical, "unusable secret key",
-        {{"error", std::string(secret_box.status().message())}});
+  absl::StatusOr<std::unique_ptr<Application>> app = Application::Start(ConfigFromFlags());
+  if (!app.ok()) {
+    Log(spdlog::level::critical, "cannot start", {{"error", std::string(app.status().message())}});
     return 1;
   }
-  if (!secret_box->encrypting()) {
-    Log(spdlog::level::warn,
-        "no secret key configured: PowerDNS API keys are stored in plain text in the database; "
-        "set DNSD_SECRET_KEY (openssl rand -base64 32)",
-        {});
-  }
-
-  PgZoneStore store(pool);
-  PgServerStore server_store(pool, *secret_box);
-  // The propagator's progress records on a small pool of their own
-  // (PrepareProgressConnection: no WAL flush wait per mark).
-  ConnectionPool::Options progress_pool_options = pool_options;
-  progress_pool_options.size = absl::GetFlag(FLAGS_db_propagation_pool_size);
-  progress_pool_options.on_connect = &PgPropagationStore::PrepareProgressConnection;
-  PgPropagationStore propagation_store(pool,
-                                       std::make_shared<ConnectionPool>(progress_pool_options));
-
-  pdns::ClientOptions client_options;
-  client_options.max_in_flight = absl::GetFlag(FLAGS_pdns_max_in_flight);
-  client_options.read_timeout = absl::GetFlag(FLAGS_pdns_timeout);
-  client_options.write_timeout = absl::GetFlag(FLAGS_pdns_timeout);
-  client_options.max_body_bytes = absl::GetFlag(FLAGS_pdns_max_body_bytes);
-  client_options.rate_limit_qps = absl::GetFlag(FLAGS_pdns_rate_limit_qps);
-  client_options.rate_limit_burst = std::max(1.0, absl::GetFlag(FLAGS_pdns_rate_limit_qps));
-  client_options.circuit_breaker.failure_threshold = absl::GetFlag(FLAGS_pdns_breaker_failures);
-  client_options.circuit_breaker.open_duration = absl::GetFlag(FLAGS_pdns_breaker_open);
-  pdns::PdnsClientPool::Options client_pool_options;
-  client_pool_options.client_defaults = client_options;
-  pdns::PdnsClientPool clients(client_pool_options);
-  CaresDnsProber prober;
-  PropagatorOptions propagator_options;
-  propagator_options.workers = absl::GetFlag(FLAGS_propagation_workers);
-  propagator_options.lease = absl::GetFlag(FLAGS_propagation_lease);
-  propagator_options.max_backoff = absl::GetFlag(FLAGS_propagation_max_backoff);
-  propagator_options.client_options = client_options;
-  propagator_options.max_full_sync_rrsets = absl::GetFlag(FLAGS_max_full_sync_rrsets);
-  Propagator propagator(propagation_store, store, server_store, clients, prober,
-                        propagator_options);
-
-  ZoneManager manager(store, DefaultsFromFlags(), &propagator);
-  // Large requests cost dnsd about 35 times their size in memory while they
-  // are worked on: bound how many bytes of them are at once.
-  WeightedGate large_requests(static_cast<int64_t>(absl::GetFlag(FLAGS_max_large_request_bytes)),
-                              256 << 10);
-  ZoneServiceImpl zone_service(manager, &large_requests);
-  RecordServiceImpl record_service(manager, &large_requests);
-  ServerCheckOptions server_check;
-  server_check.timeout = absl::GetFlag(FLAGS_server_check_timeout);
-  ServerManager server_manager(server_store, [&propagator] { propagator.ServersChanged(); },
-                               server_check);
-  ServerServiceImpl server_service(server_manager);
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
-  builder.SetMaxReceiveMessageSize(absl::GetFlag(FLAGS_max_message_bytes));
-  builder.RegisterService(&zone_service);
-  builder.RegisterService(&record_service);
-  builder.RegisterService(&server_service);
-  // A steady pool of handler threads: growing and shrinking it per burst
-  // costs more than the calls themselves.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 4);
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 8);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    Log(spdlog::level::critical, "cannot listen", {{"listen", absl::GetFlag(FLAGS_listen)}});
-    return 1;
-  }
-  auto* health = server->GetHealthCheckService();
-  // Not ready until the first database check says so.
-  health->SetServingStatus(false);
-  HealthReporter reporter(store, absl::GetFlag(FLAGS_health_interval), [health](bool serving) {
-    for (const char* service :
-         {"", "dns.v1.ZoneService", "dns.v1.RecordService", "dns.v1.ServerService"}) {
-      health->SetServingStatus(service, serving);
-    }
-  });
-  propagator.Start();
-  Log(spdlog::level::info, "dnsd serving", {{"listen", absl::GetFlag(FLAGS_listen)},
-                                             {"port", std::to_string(port)}});
-
-  // Wait for SIGTERM/SIGINT, then drain in-flight calls.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   int received = 0;
   sigwait(&signals, &received);
-  Log(spdlog::level::info, "shutting down", {{"signal", std::to_string(received)}});
-  health->Shutdown();
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  propagator.Stop();
+  Log(spdlog::level::info, "signal received", {{"signal", std::to_string(received)}});
+  (*app)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   return 0;
 }
 
@@ -333,10 +263,6 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A peer that closes a socket or pipe while dnsd writes to it (PowerDNS
-  // refusing an oversized body, a log reader going away) is an error on that
-  // write, never the end of the process.
-  std::signal(SIGPIPE, SIG_IGN);
 
   absl::SetProgramUsageMessage(dns::Usage());
   if (!dns::ApplyEnvironment()) return 2;

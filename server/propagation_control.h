@@ -1,12 +1,14 @@
 // What the domain logic needs from propagation: start it after a commit,
-// optionally wait for it, and read where each server stands.
+// wait for it (without a thread), and read where each server stands.
 #ifndef DNS_SERVER_PROPAGATION_CONTROL_H_
 #define DNS_SERVER_PROPAGATION_CONTROL_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/model.h"
 
@@ -14,14 +16,18 @@ namespace dns {
 
 class PropagationControl {
  public:
+  using WaitDone = std::function<void(std::vector<ServerPropagation>)>;
+
   virtual ~PropagationControl() = default;
 
-  // A write to `zone` committed: push it now.
+  // A write to `zone` committed (on behalf of the call `request_id`): push
+  // it now, here or on another replica.
   virtual void Kick(const std::string& zone, const std::string& request_id) = 0;
-  // Waits for every server to reach `serial` (or drop a deleted zone), a
-  // fresh failure, or the deadline; returns the states then.
-  virtual std::vector<ServerPropagation> Wait(const std::string& zone, uint32_t serial,
-                                              bool deleted, absl::Time deadline) = 0;
+  // Calls `done` once every server has `serial` (or dropped a deleted
+  // zone), failed twice since `since`, or at `deadline`, with the states
+  // then. Holds no thread while it waits; `done` must be quick.
+  virtual void WaitAsync(const std::string& zone, uint32_t serial, bool deleted,
+                         absl::Time since, absl::Time deadline, WaitDone done) = 0;
   virtual absl::StatusOr<std::vector<ServerPropagation>> State(const std::string& zone) = 0;
   // Forces a push / re-confirmation on the named servers (all when empty);
   // returns the zone's serial.
@@ -31,7 +37,22 @@ class PropagationControl {
   // adopting existing zones).
   virtual absl::StatusOr<std::vector<RRset>> FetchZone(const std::string& server,
                                                        const std::string& zone,
-                                                       const std::string& request_id) = 0;
+                                                       const std::string& request_id,
+                                                       absl::Time deadline) = 0;
+
+  // WaitAsync, blocking the calling thread (tools and tests).
+  std::vector<ServerPropagation> Wait(const std::string& zone, uint32_t serial, bool deleted,
+                                      absl::Time since, absl::Time deadline) {
+    auto result = std::make_shared<std::vector<ServerPropagation>>();
+    auto done = std::make_shared<absl::Notification>();
+    WaitAsync(zone, serial, deleted, since, deadline,
+              [result, done](std::vector<ServerPropagation> states) {
+                *result = std::move(states);
+                done->Notify();
+              });
+    done->WaitForNotification();
+    return *result;
+  }
 };
 
 }  // namespace dns

@@ -1,63 +1,72 @@
 #include "server/record_service.h"
 
-#include "server/call_context.h"
 #include "server/proto_convert.h"
+#include "server/write_reply.h"
 
 namespace dns {
 
-grpc::Status RecordServiceImpl::ListRRsets(grpc::ServerContext* context,
-                                           const v1::ListRRsetsRequest* request,
-                                           v1::ListRRsetsResponse* response) {
-  CallContext call(context, "ListRRsets");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* RecordServiceImpl::ListRRsets(grpc::CallbackServerContext* context,
+                                                        const v1::ListRRsetsRequest* request,
+                                                        v1::ListRRsetsResponse* response) {
+  return runner_.Serve(context, "ListRRsets", [this, request, response](const CallInfo&,
+                                                                        Reply reply) {
     ListRRsetsQuery query{request->zone(), request->name(), request->type(), request->page_size(),
                           request->page_token()};
     absl::StatusOr<ListResult<RRset>> result = manager_.ListRRsets(query);
-    if (!result.ok()) return result.status();
+    if (!result.ok()) return reply(result.status());
     for (const auto& rrset : result->items) RRsetToProto(rrset, response->add_rrsets());
     response->set_next_page_token(result->next_page_token);
-    return absl::OkStatus();
+    reply(absl::OkStatus());
   });
 }
 
-grpc::Status RecordServiceImpl::GetRRset(grpc::ServerContext* context,
-                                         const v1::GetRRsetRequest* request,
-                                         v1::RRset* response) {
-  CallContext call(context, "GetRRset");
-  return call.Run([&]() -> absl::Status {
-    absl::StatusOr<RRset> rrset = manager_.GetRRset(request->zone(), request->name(), request->type());
+grpc::ServerUnaryReactor* RecordServiceImpl::GetRRset(grpc::CallbackServerContext* context,
+                                                      const v1::GetRRsetRequest* request,
+                                                      v1::RRset* response) {
+  return runner_.Serve(context, "GetRRset", [this, request, response](const CallInfo&,
+                                                                      Reply reply) {
+    absl::StatusOr<RRset> rrset =
+        manager_.GetRRset(request->zone(), request->name(), request->type());
     if (rrset.ok()) RRsetToProto(*rrset, response);
-    return rrset.status();
+    reply(rrset.status());
   });
 }
 
-grpc::Status RecordServiceImpl::ChangeRRsets(grpc::ServerContext* context,
-                                             const v1::ChangeRRsetsRequest* request,
-                                             v1::ChangeRRsetsResponse* response) {
-  CallContext call(context, "ChangeRRsets");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* RecordServiceImpl::ChangeRRsets(grpc::CallbackServerContext* context,
+                                                          const v1::ChangeRRsetsRequest* request,
+                                                          v1::ChangeRRsetsResponse* response) {
+  const size_t bytes = request->ByteSizeLong();
+  return runner_.Serve(context, "ChangeRRsets", [this, request, response, bytes](
+                                                    const CallInfo& call, Reply reply) {
     absl::StatusOr<WeightedGate::Ticket> admitted =
-        AdmitLargeRequest(large_requests_, request->ByteSizeLong(), context);
-    if (!admitted.ok()) return admitted.status();
+        large_requests_ == nullptr
+            ? absl::StatusOr<WeightedGate::Ticket>(WeightedGate::Ticket())
+            : large_requests_->Acquire(static_cast<int64_t>(bytes), call.deadline,
+                                       "large requests");
+    if (!admitted.ok()) return reply(admitted.status());
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return key.status();
+    if (!key.ok()) return reply(key.status());
     std::vector<FieldViolation> violations;
     std::vector<RRsetChange> changes = ChangesFromProto(request->changes(), violations);
-    if (!violations.empty()) return InvalidFields(violations);
+    if (!violations.empty()) return reply(InvalidFields(violations));
     Expectations expect;
     if (request->has_expected_serial()) expect.serial = request->expected_serial();
     expect.etag = request->etag();
-    absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
-                                                    context->deadline());
-    if (!w.ok()) return w.status();
+    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
+    if (!w.ok()) return reply(w.status());
+    const absl::Time since = absl::Now();
     absl::StatusOr<ChangeResult> result =
         manager_.ChangeRRsets(request->zone(), std::move(changes), expect, *key, *w);
-    if (result.ok()) {
-      response->set_serial(result->serial);
-      response->set_etag(result->etag);
-      for (const auto& p : result->propagation) PropagationToProto(p, response->add_propagation());
-    }
-    return result.status();
+    if (!result.ok()) return reply(result.status());
+    response->set_serial(result->serial);
+    response->set_etag(result->etag);
+    auto fill = [response](const std::vector<ServerPropagation>& states) {
+      response->clear_propagation();
+      for (const auto& p : states) PropagationToProto(p, response->add_propagation());
+    };
+    fill(result->propagation);
+    ReplyAfterPropagation(manager_.propagation(), *w, result->zone, result->serial, false, since,
+                          fill, reply);
   });
 }
 

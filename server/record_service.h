@@ -2,28 +2,34 @@
 #define DNS_SERVER_RECORD_SERVICE_H_
 
 #include "dns/v1/record_service.grpc.pb.h"
-#include "server/weighted_gate.h"
+#include "server/rpc_runner.h"
+#include "server/core/weighted_gate.h"
 #include "server/zone_manager.h"
 
 namespace dns {
 
-// Thin handlers: decode, call ZoneManager, encode.
-class RecordServiceImpl final : public v1::RecordService::Service {
+// Thin handlers: decode, call ZoneManager on the runner, encode; a write
+// that waits for propagation hands its reply to the wait.
+class RecordServiceImpl final : public v1::RecordService::CallbackService {
  public:
   // `large_requests` (may be null) bounds the bytes of large batches
   // being worked on at once.
-  explicit RecordServiceImpl(ZoneManager& manager, WeightedGate* large_requests = nullptr)
-      : manager_(manager), large_requests_(large_requests) {}
+  RecordServiceImpl(ZoneManager& manager, RpcRunner& runner, WeightedGate* large_requests = nullptr)
+      : manager_(manager), runner_(runner), large_requests_(large_requests) {}
 
-  grpc::Status ListRRsets(grpc::ServerContext* context, const v1::ListRRsetsRequest* request,
-                          v1::ListRRsetsResponse* response) override;
-  grpc::Status GetRRset(grpc::ServerContext* context, const v1::GetRRsetRequest* request,
-                        v1::RRset* response) override;
-  grpc::Status ChangeRRsets(grpc::ServerContext* context, const v1::ChangeRRsetsRequest* request,
-                            v1::ChangeRRsetsResponse* response) override;
+  grpc::ServerUnaryReactor* ListRRsets(grpc::CallbackServerContext* context,
+                                       const v1::ListRRsetsRequest* request,
+                                       v1::ListRRsetsResponse* response) override;
+  grpc::ServerUnaryReactor* GetRRset(grpc::CallbackServerContext* context,
+                                     const v1::GetRRsetRequest* request,
+                                     v1::RRset* response) override;
+  grpc::ServerUnaryReactor* ChangeRRsets(grpc::CallbackServerContext* context,
+                                         const v1::ChangeRRsetsRequest* request,
+                                         v1::ChangeRRsetsResponse* response) override;
 
  private:
   ZoneManager& manager_;
+  RpcRunner& runner_;
   WeightedGate* const large_requests_;
 };
 

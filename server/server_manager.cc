@@ -1,5 +1,7 @@
 #include "server/server_manager.h"
 
+#include "common/host_port.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -31,23 +33,13 @@ bool ValidPort(absl::string_view text) {
          absl::SimpleAtoi(text, &port) && port >= 1 && port <= 65535;
 }
 
-bool IsIPv4(absl::string_view text) {
-  unsigned char buf[4];
-  return inet_pton(AF_INET, std::string(text).c_str(), buf) == 1;
-}
-
-bool IsIPv6(absl::string_view text) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET6, std::string(text).c_str(), buf) == 1;
-}
-
 // A DNS host name (letters, digits, '-', '_', dots; labels 1-63) or an
 // IPv4 literal.
 bool ValidHost(absl::string_view host) {
   if (host.empty() || host.size() > 253) return false;
   if (std::all_of(host.begin(), host.end(),
                   [](char c) { return absl::ascii_isdigit(c) || c == '.'; })) {
-    return IsIPv4(host);
+    return IsIpv4Literal(host);
   }
   absl::ConsumeSuffix(&host, ".");
   size_t start = 0;
@@ -128,7 +120,7 @@ std::optional<std::string> CheckApiUrl(absl::string_view url, std::string* canon
   absl::string_view port;
   if (absl::StartsWith(authority, "[")) {
     size_t close = authority.find(']');
-    if (close == absl::string_view::npos || !IsIPv6(authority.substr(1, close - 1))) {
+    if (close == absl::string_view::npos || !IsIpv6Literal(authority.substr(1, close - 1))) {
       return absl::StrCat("has a malformed [IPv6] host", kExample);
     }
     host = absl::AsciiStrToLower(authority.substr(0, close + 1));
@@ -173,22 +165,7 @@ std::optional<std::string> CheckDnsAddress(absl::string_view address) {
       "must be IPv4:port or [IPv6]:port with a port 1-65535, e.g. 192.0.2.53:53 (an IP "
       "address: the service queries it over DNS)";
   if (address.empty()) return absl::StrCat("is required; ", kRule);
-  absl::string_view host;
-  absl::string_view port;
-  if (absl::StartsWith(address, "[")) {
-    size_t close = address.find("]:");
-    if (close == absl::string_view::npos) return kRule;
-    host = address.substr(1, close - 1);
-    port = address.substr(close + 2);
-    if (!IsIPv6(host)) return kRule;
-  } else {
-    size_t colon = address.find(':');
-    if (colon == absl::string_view::npos) return kRule;
-    host = address.substr(0, colon);
-    port = address.substr(colon + 1);
-    if (!IsIPv4(host)) return kRule;
-  }
-  if (!ValidPort(port)) return kRule;
+  if (!ParseIpHostPort(address)) return kRule;
   return std::nullopt;
 }
 

@@ -2,33 +2,38 @@
 #define DNS_SERVER_SERVER_SERVICE_H_
 
 #include "dns/v1/server_service.grpc.pb.h"
+#include "server/rpc_runner.h"
 #include "server/server_manager.h"
 
 namespace dns {
 
-// Thin handlers: decode, call ServerManager, encode. The API key of a
-// request is never logged, never echoed, and never enters a request
-// fingerprint as such (the store adds a keyed digest of it).
-class ServerServiceImpl final : public v1::ServerService::Service {
+// Thin handlers: decode, call ServerManager on the runner, encode. The API
+// key of a request is never logged, never echoed, and never enters a
+// request fingerprint as such (the store adds a keyed digest of it).
+class ServerServiceImpl final : public v1::ServerService::CallbackService {
  public:
-  explicit ServerServiceImpl(ServerManager& manager) : manager_(manager) {}
+  ServerServiceImpl(ServerManager& manager, RpcRunner& runner)
+      : manager_(manager), runner_(runner) {}
 
-  grpc::Status RegisterServer(grpc::ServerContext* context,
-                              const v1::RegisterServerRequest* request,
-                              v1::Server* response) override;
-  grpc::Status GetServer(grpc::ServerContext* context, const v1::GetServerRequest* request,
-                         v1::Server* response) override;
-  grpc::Status ListServers(grpc::ServerContext* context, const v1::ListServersRequest* request,
-                           v1::ListServersResponse* response) override;
-  grpc::Status UpdateServer(grpc::ServerContext* context,
-                            const v1::UpdateServerRequest* request,
-                            v1::Server* response) override;
-  grpc::Status DeregisterServer(grpc::ServerContext* context,
-                                const v1::DeregisterServerRequest* request,
-                                google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* RegisterServer(grpc::CallbackServerContext* context,
+                                           const v1::RegisterServerRequest* request,
+                                           v1::Server* response) override;
+  grpc::ServerUnaryReactor* GetServer(grpc::CallbackServerContext* context,
+                                      const v1::GetServerRequest* request,
+                                      v1::Server* response) override;
+  grpc::ServerUnaryReactor* ListServers(grpc::CallbackServerContext* context,
+                                        const v1::ListServersRequest* request,
+                                        v1::ListServersResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateServer(grpc::CallbackServerContext* context,
+                                         const v1::UpdateServerRequest* request,
+                                         v1::Server* response) override;
+  grpc::ServerUnaryReactor* DeregisterServer(grpc::CallbackServerContext* context,
+                                             const v1::DeregisterServerRequest* request,
+                                             google::protobuf::Empty* response) override;
 
  private:
   ServerManager& manager_;
+  RpcRunner& runner_;
 };
 
 }  // namespace dns

@@ -1,5 +1,7 @@
 #include "server/zone_manager.h"
 
+#include "common/host_port.h"
+
 #include <algorithm>
 #include <optional>
 #include <arpa/inet.h>
@@ -16,7 +18,6 @@
 #include "server/domain/page_token.h"
 #include "server/domain/server_name.h"
 #include "server/domain/zone_file.h"
-#include "storage/serial.h"
 #include "common/status_details.h"
 
 namespace dns {
@@ -50,29 +51,7 @@ bool ValidLabelKey(const std::string& key) {
 }
 
 // "192.0.2.1", "192.0.2.1:5300", "2001:db8::1" or "[2001:db8::1]:5300".
-bool ValidMaster(const std::string& master) {
-  std::string host = master;
-  std::string port;
-  unsigned char buf[16];
-  if (inet_pton(AF_INET6, host.c_str(), buf) == 1) return true;
-  if (absl::StartsWith(host, "[")) {
-    auto close = host.find("]:");
-    if (close == std::string::npos) return false;
-    port = host.substr(close + 2);
-    host = host.substr(1, close - 1);
-    if (inet_pton(AF_INET6, host.c_str(), buf) != 1) return false;
-  } else {
-    auto colon = host.find(':');
-    if (colon != std::string::npos) {
-      port = host.substr(colon + 1);
-      host = host.substr(0, colon);
-    }
-    if (inet_pton(AF_INET, host.c_str(), buf) != 1) return false;
-  }
-  if (port.empty()) return true;
-  int p = 0;
-  return absl::SimpleAtoi(port, &p) && p > 0 && p < 65536;
-}
+bool ValidMaster(const std::string& master) { return ParseIpHostPort(master, 53).has_value(); }
 
 // The index N of a violation's field "changes[N]...", if it has one.
 std::optional<size_t> ChangeIndexOf(absl::string_view field) {
@@ -124,9 +103,7 @@ std::vector<ServerPropagation> ZoneManager::AfterWrite(const std::string& zone, 
                                                        bool deleted, const WriteOptions& w) {
   if (propagation_ == nullptr) return {};
   propagation_->Kick(zone, w.request_id);
-  if (w.wait > absl::ZeroDuration()) {
-    return propagation_->Wait(zone, serial, deleted, std::min(absl::Now() + w.wait, w.deadline));
-  }
+  if (w.wait > absl::ZeroDuration() || deleted) return {};
   absl::StatusOr<std::vector<ServerPropagation>> state = propagation_->State(zone);
   return state.ok() ? *std::move(state) : std::vector<ServerPropagation>();
 }
@@ -232,7 +209,7 @@ absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key,
   violations.insert(violations.end(), more.begin(), more.end());
   if (violations.empty()) violations = CheckDerivedNames(zone);
   if (!violations.empty()) return InvalidFields(violations);
-  zone.serial = NextSerial(0, absl::Now());
+  zone.serial = 0;  // the store applies the serial rule
   NewZone nz{zone, {MakeSoa(zone), MakeNs(zone)}};
   absl::StatusOr<Zone> created = store_.CreateZone(nz, key);
   if (created.ok()) created->propagation = AfterWrite(created->name, created->serial, false, w);
@@ -262,7 +239,8 @@ absl::StatusOr<Zone> ZoneManager::ImportZoneFromServer(Zone zone, const std::str
     return absl::FailedPreconditionError("this service has no PowerDNS fleet configured");
   }
   absl::StatusOr<std::vector<RRset>> rrsets =
-      propagation_->FetchZone(server, zone.name, w.request_id);
+      propagation_->FetchZone(server, zone.name, w.request_id,
+                              std::min(w.deadline, absl::Now() + absl::Seconds(60)));
   if (!rrsets.ok()) return rrsets.status();
   // What PowerDNS serves goes through the same checks as any input.
   std::vector<RRset> canonical;
@@ -330,14 +308,14 @@ absl::StatusOr<Zone> ZoneManager::ImportRRsets(Zone zone, std::vector<RRset> rrs
   }
   if (!rule_violations.empty()) return InvalidFields(rule_violations);
 
-  // Keep the file's serial when it is ahead of ours, so secondaries that
-  // already hold the zone see no step back.
   uint32_t file_serial = 0;
   if (soa) {
     std::vector<std::string> fields = absl::StrSplit(soa->records.front().content, ' ');
     if (fields.size() == 7) absl::SimpleAtoi(fields[2], &file_serial);
   }
-  zone.serial = std::max(file_serial, NextSerial(0, absl::Now()));
+  // Kept when it is ahead of the date, so secondaries that already hold the
+  // zone see no step back (the store applies the rule).
+  zone.serial = file_serial;
   NewZone nz{zone, {}};
   if (soa) {
     std::vector<std::string> fields = absl::StrSplit(soa->records.front().content, ' ');
@@ -403,14 +381,12 @@ absl::StatusOr<SyncResult> ZoneManager::SyncZone(const std::string& name,
   absl::StatusOr<uint32_t> serial = propagation_->RequestSync(*canonical, servers);
   if (!serial.ok()) return serial.status();
   propagation_->Kick(*canonical, w.request_id);
-  std::vector<ServerPropagation> states =
-      propagation_->Wait(*canonical, *serial, false, std::min(absl::Now() + w.wait, w.deadline));
-  if (!servers.empty()) {
-    std::erase_if(states, [&](const ServerPropagation& p) {
-      return std::find(servers.begin(), servers.end(), p.server) == servers.end();
-    });
+  SyncResult result{*canonical, *serial, {}};
+  if (w.wait <= absl::ZeroDuration()) {
+    absl::StatusOr<std::vector<ServerPropagation>> states = propagation_->State(*canonical);
+    if (states.ok()) result.propagation = *std::move(states);
   }
-  return SyncResult{*serial, std::move(states)};
+  return result;
 }
 
 absl::StatusOr<std::vector<RRset>> ZoneManager::GetZoneRRsets(const std::string& name) {
@@ -513,15 +489,17 @@ absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const Reque
   return updated;
 }
 
-absl::Status ZoneManager::DeleteZone(const std::string& name, const std::string& etag,
-                                     bool allow_missing, const RequestKey& key,
-                                     const WriteOptions& w) {
+absl::StatusOr<std::string> ZoneManager::DeleteZone(const std::string& name,
+                                                    const std::string& etag, bool allow_missing,
+                                                    const RequestKey& key,
+                                                    const WriteOptions& w) {
   absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
   if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
   absl::Status status = store_.DeleteZone(*canonical, Expectations{std::nullopt, etag}, key);
-  if (allow_missing && absl::IsNotFound(status)) return absl::OkStatus();
-  if (status.ok()) AfterWrite(*canonical, 0, true, w);
-  return status;
+  if (allow_missing && absl::IsNotFound(status)) return std::string();
+  if (!status.ok()) return status;
+  AfterWrite(*canonical, 0, true, w);
+  return *canonical;
 }
 
 absl::StatusOr<std::pair<std::string, uint32_t>> ZoneManager::ExportZone(
@@ -603,7 +581,9 @@ absl::StatusOr<ChangeResult> ZoneManager::ChangeRRsets(const std::string& zone_n
   std::vector<FieldViolation> violations = ValidateChanges(*zone, changes, defaults_.limits);
   if (!violations.empty()) return InvalidFields(violations);
   absl::StatusOr<ChangeResult> result = store_.ChangeRRsets(*zone, changes, expect, key);
-  if (result.ok()) result->propagation = AfterWrite(*zone, result->serial, false, w);
+  if (!result.ok()) return result;
+  result->zone = *zone;
+  result->propagation = AfterWrite(*zone, result->serial, false, w);
   return result;
 }
 

@@ -58,13 +58,17 @@ struct ZonePatch {
 // How a write treats propagation once committed.
 struct WriteOptions {
   std::string request_id;  // for the logs and PowerDNS calls made for it
-  // > 0: wait up to this long (and never past `deadline`) for the servers.
+  // > 0: the caller waits up to this long (and never past `deadline`) for
+  // the servers; the write then leaves the states out and the edge waits
+  // (PropagationControl::WaitAsync). 0: the states are read at commit.
   absl::Duration wait = absl::ZeroDuration();
   absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct SyncResult {
+  std::string zone;  // canonical
   uint32_t serial = 0;
+  // The states at the request (before the servers acted on it).
   std::vector<ServerPropagation> propagation;
 };
 
@@ -84,6 +88,7 @@ class ZoneManager {
   absl::StatusOr<Zone> GetZone(const std::string& name);
   // GetZone plus every RRset, the zone and its RRsets from one snapshot.
   absl::StatusOr<std::pair<Zone, std::vector<RRset>>> GetZoneWithRRsets(const std::string& name);
+  // Requests a full push to the servers (all when empty) and starts it.
   absl::StatusOr<SyncResult> SyncZone(const std::string& name,
                                       const std::vector<std::string>& servers,
                                       const WriteOptions& w);
@@ -91,8 +96,11 @@ class ZoneManager {
   absl::StatusOr<ListResult<Zone>> ListZones(const ListZonesQuery& query);
   absl::StatusOr<Zone> UpdateZone(const ZonePatch& patch, const RequestKey& key,
                                   const WriteOptions& w = {});
-  absl::Status DeleteZone(const std::string& name, const std::string& etag, bool allow_missing,
-                          const RequestKey& key, const WriteOptions& w = {});
+  // The canonical name of the deleted zone ("" when it was missing and
+  // allow_missing).
+  absl::StatusOr<std::string> DeleteZone(const std::string& name, const std::string& etag,
+                                         bool allow_missing, const RequestKey& key,
+                                         const WriteOptions& w = {});
   // The zone-file text and the serial it shows.
   absl::StatusOr<std::pair<std::string, uint32_t>> ExportZone(const std::string& name);
 
@@ -105,6 +113,8 @@ class ZoneManager {
                                             const WriteOptions& w = {});
 
   const ZoneDefaults& defaults() const { return defaults_; }
+  // Null without a fleet.
+  PropagationControl* propagation() const { return propagation_; }
 
  private:
   // Fills zone.propagation from the propagation control, if there is one.
@@ -123,8 +133,8 @@ class ZoneManager {
   absl::StatusOr<Zone> ImportRRsets(Zone zone, std::vector<RRset> rrsets,
                                     const std::string& source_field, const RequestKey& key,
                                     const WriteOptions& w);
-  // After a commit: start propagation, and wait for it if asked. Returns
-  // the servers' states (empty without a fleet).
+  // After a commit: start propagation; unless the caller will wait for it,
+  // return the servers' states now (empty without a fleet).
   std::vector<ServerPropagation> AfterWrite(const std::string& zone, uint32_t serial,
                                             bool deleted, const WriteOptions& w);
 

@@ -1,56 +1,68 @@
 #include "server/zone_service.h"
 
-#include "server/call_context.h"
 #include "server/proto_convert.h"
+#include "server/write_reply.h"
 
 namespace dns {
+namespace {
 
-grpc::Status ZoneServiceImpl::CreateZone(grpc::ServerContext* context,
-                                         const v1::CreateZoneRequest* request,
-                                         v1::Zone* response) {
-  CallContext call(context, "CreateZone");
-  return call.Run([&]() -> absl::Status {
+void FillZonePropagation(v1::Zone* zone, const std::vector<ServerPropagation>& states) {
+  zone->clear_propagation();
+  for (const auto& p : states) PropagationToProto(p, zone->add_propagation());
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContext* context,
+                                                      const v1::CreateZoneRequest* request,
+                                                      v1::Zone* response) {
+  return runner_.Serve(context, "CreateZone", [this, request, response](const CallInfo& call,
+                                                                        Reply reply) {
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return key.status();
-    absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
-                                                    context->deadline());
-    if (!w.ok()) return w.status();
+    if (!key.ok()) return reply(key.status());
+    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
+    if (!w.ok()) return reply(w.status());
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
-    if (!in.ok()) return in.status();
+    if (!in.ok()) return reply(in.status());
+    const absl::Time since = absl::Now();
     absl::StatusOr<Zone> zone = manager_.CreateZone(*std::move(in), *key, *w);
-    if (zone.ok()) ZoneToProto(*zone, response);
-    return zone.status();
+    if (!zone.ok()) return reply(zone.status());
+    ZoneToProto(*zone, response);
+    ReplyAfterPropagation(
+        manager_.propagation(), *w, zone->name, zone->serial, false, since,
+        [response](const auto& states) { FillZonePropagation(response, states); }, reply);
   });
 }
 
-grpc::Status ZoneServiceImpl::GetZone(grpc::ServerContext* context,
-                                      const v1::GetZoneRequest* request, v1::Zone* response) {
-  CallContext call(context, "GetZone");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* ZoneServiceImpl::GetZone(grpc::CallbackServerContext* context,
+                                                   const v1::GetZoneRequest* request,
+                                                   v1::Zone* response) {
+  return runner_.Serve(context, "GetZone", [this, request, response](const CallInfo&,
+                                                                     Reply reply) {
     if (!v1::ZoneView_IsValid(request->view())) {
-      return InvalidField(
+      return reply(InvalidField(
           "view", absl::StrCat("unknown value ", request->view(),
-                               "; use ZONE_VIEW_BASIC, ZONE_VIEW_FULL or leave it unset"));
+                               "; use ZONE_VIEW_BASIC, ZONE_VIEW_FULL or leave it unset")));
     }
     if (request->view() == v1::ZONE_VIEW_FULL) {
       absl::StatusOr<std::pair<Zone, std::vector<RRset>>> full =
           manager_.GetZoneWithRRsets(request->zone());
-      if (!full.ok()) return full.status();
+      if (!full.ok()) return reply(full.status());
       ZoneToProto(full->first, response);
       for (const auto& rrset : full->second) RRsetToProto(rrset, response->add_rrsets());
-      return absl::OkStatus();
+      return reply(absl::OkStatus());
     }
     absl::StatusOr<Zone> zone = manager_.GetZone(request->zone());
     if (zone.ok()) ZoneToProto(*zone, response);
-    return zone.status();
+    reply(zone.status());
   });
 }
 
-grpc::Status ZoneServiceImpl::ListZones(grpc::ServerContext* context,
-                                        const v1::ListZonesRequest* request,
-                                        v1::ListZonesResponse* response) {
-  CallContext call(context, "ListZones");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* ZoneServiceImpl::ListZones(grpc::CallbackServerContext* context,
+                                                     const v1::ListZonesRequest* request,
+                                                     v1::ListZonesResponse* response) {
+  return runner_.Serve(context, "ListZones", [this, request, response](const CallInfo&,
+                                                                       Reply reply) {
     ListZonesQuery query;
     query.filter.account = request->account();
     query.filter.customer_id = request->customer_id();
@@ -59,62 +71,73 @@ grpc::Status ZoneServiceImpl::ListZones(grpc::ServerContext* context,
     query.page_size = request->page_size();
     query.page_token = request->page_token();
     absl::StatusOr<ListResult<Zone>> result = manager_.ListZones(query);
-    if (!result.ok()) return result.status();
+    if (!result.ok()) return reply(result.status());
     for (const auto& zone : result->items) ZoneToProto(zone, response->add_zones());
     response->set_next_page_token(result->next_page_token);
-    return absl::OkStatus();
+    reply(absl::OkStatus());
   });
 }
 
-grpc::Status ZoneServiceImpl::UpdateZone(grpc::ServerContext* context,
-                                         const v1::UpdateZoneRequest* request,
-                                         v1::Zone* response) {
-  CallContext call(context, "UpdateZone");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* ZoneServiceImpl::UpdateZone(grpc::CallbackServerContext* context,
+                                                      const v1::UpdateZoneRequest* request,
+                                                      v1::Zone* response) {
+  return runner_.Serve(context, "UpdateZone", [this, request, response](const CallInfo& call,
+                                                                        Reply reply) {
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return key.status();
+    if (!key.ok()) return reply(key.status());
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
-    if (!in.ok()) return in.status();
+    if (!in.ok()) return reply(in.status());
     ZonePatch patch{*std::move(in),
                     {request->update_mask().paths().begin(), request->update_mask().paths().end()}};
-    absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
-                                                    context->deadline());
-    if (!w.ok()) return w.status();
+    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
+    if (!w.ok()) return reply(w.status());
+    const absl::Time since = absl::Now();
     absl::StatusOr<Zone> zone = manager_.UpdateZone(patch, *key, *w);
-    if (zone.ok()) ZoneToProto(*zone, response);
-    return zone.status();
+    if (!zone.ok()) return reply(zone.status());
+    ZoneToProto(*zone, response);
+    ReplyAfterPropagation(
+        manager_.propagation(), *w, zone->name, zone->serial, false, since,
+        [response](const auto& states) { FillZonePropagation(response, states); }, reply);
   });
 }
 
-grpc::Status ZoneServiceImpl::DeleteZone(grpc::ServerContext* context,
-                                         const v1::DeleteZoneRequest* request,
-                                         google::protobuf::Empty* response) {
-  CallContext call(context, "DeleteZone");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* ZoneServiceImpl::DeleteZone(grpc::CallbackServerContext* context,
+                                                      const v1::DeleteZoneRequest* request,
+                                                      google::protobuf::Empty*) {
+  return runner_.Serve(context, "DeleteZone", [this, request](const CallInfo& call, Reply reply) {
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return key.status();
-    absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
-                                                    context->deadline());
-    if (!w.ok()) return w.status();
-    return manager_.DeleteZone(request->zone(), request->etag(), request->allow_missing(), *key, *w);
+    if (!key.ok()) return reply(key.status());
+    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
+    if (!w.ok()) return reply(w.status());
+    const absl::Time since = absl::Now();
+    absl::StatusOr<std::string> deleted =
+        manager_.DeleteZone(request->zone(), request->etag(), request->allow_missing(), *key, *w);
+    if (!deleted.ok()) return reply(deleted.status());
+    if (deleted->empty()) return reply(absl::OkStatus());  // was missing, allowed
+    ReplyAfterPropagation(manager_.propagation(), *w, *deleted, 0, true, since,
+                          [](const auto&) {}, reply);
   });
 }
 
-grpc::Status ZoneServiceImpl::ImportZone(grpc::ServerContext* context,
-                                         const v1::ImportZoneRequest* request,
-                                         v1::Zone* response) {
-  CallContext call(context, "ImportZone");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* ZoneServiceImpl::ImportZone(grpc::CallbackServerContext* context,
+                                                      const v1::ImportZoneRequest* request,
+                                                      v1::Zone* response) {
+  const size_t bytes = request->ByteSizeLong();
+  return runner_.Serve(context, "ImportZone", [this, request, response, bytes](
+                                                  const CallInfo& call, Reply reply) {
     absl::StatusOr<WeightedGate::Ticket> admitted =
-        AdmitLargeRequest(large_requests_, request->ByteSizeLong(), context);
-    if (!admitted.ok()) return admitted.status();
+        large_requests_ == nullptr
+            ? absl::StatusOr<WeightedGate::Ticket>(WeightedGate::Ticket())
+            : large_requests_->Acquire(static_cast<int64_t>(bytes), call.deadline,
+                                       "large requests");
+    if (!admitted.ok()) return reply(admitted.status());
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return key.status();
-    absl::StatusOr<WriteOptions> w = WriteOptionsOf(call.request_id(), request->propagation_timeout(),
-                                                    context->deadline());
-    if (!w.ok()) return w.status();
+    if (!key.ok()) return reply(key.status());
+    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
+    if (!w.ok()) return reply(w.status());
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
-    if (!in.ok()) return in.status();
+    if (!in.ok()) return reply(in.status());
+    const absl::Time since = absl::Now();
     absl::StatusOr<Zone> zone;
     switch (request->source_case()) {
       case v1::ImportZoneRequest::kZoneFile:
@@ -124,48 +147,56 @@ grpc::Status ZoneServiceImpl::ImportZone(grpc::ServerContext* context,
         zone = manager_.ImportZoneFromServer(*std::move(in), request->from_server(), *key, *w);
         break;
       default:
-        return InvalidField("source", "give zone_file or from_server");
+        return reply(InvalidField("source", "give zone_file or from_server"));
     }
-    if (zone.ok()) ZoneToProto(*zone, response);
-    return zone.status();
+    if (!zone.ok()) return reply(zone.status());
+    ZoneToProto(*zone, response);
+    ReplyAfterPropagation(
+        manager_.propagation(), *w, zone->name, zone->serial, false, since,
+        [response](const auto& states) { FillZonePropagation(response, states); }, reply);
   });
 }
 
-grpc::Status ZoneServiceImpl::ExportZone(grpc::ServerContext* context,
-                                         const v1::ExportZoneRequest* request,
-                                         v1::ExportZoneResponse* response) {
-  CallContext call(context, "ExportZone");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* ZoneServiceImpl::ExportZone(grpc::CallbackServerContext* context,
+                                                      const v1::ExportZoneRequest* request,
+                                                      v1::ExportZoneResponse* response) {
+  return runner_.Serve(context, "ExportZone", [this, request, response](const CallInfo&,
+                                                                        Reply reply) {
     auto exported = manager_.ExportZone(request->zone());
     if (exported.ok()) {
       response->set_zone_file(exported->first);
       response->set_serial(exported->second);
     }
-    return exported.status();
+    reply(exported.status());
   });
 }
 
-}  // namespace dns
-
-namespace dns {
-
-grpc::Status ZoneServiceImpl::SyncZone(grpc::ServerContext* context,
-                                       const v1::SyncZoneRequest* request,
-                                       v1::SyncZoneResponse* response) {
-  CallContext call(context, "SyncZone");
-  return call.Run([&]() -> absl::Status {
+grpc::ServerUnaryReactor* ZoneServiceImpl::SyncZone(grpc::CallbackServerContext* context,
+                                                    const v1::SyncZoneRequest* request,
+                                                    v1::SyncZoneResponse* response) {
+  return runner_.Serve(context, "SyncZone", [this, request, response](const CallInfo& call,
+                                                                      Reply reply) {
     google::protobuf::Duration timeout = request->timeout();
     if (!request->has_timeout()) timeout.set_seconds(30);
-    absl::StatusOr<WriteOptions> w =
-        WriteOptionsOf(call.request_id(), timeout, context->deadline(), "timeout");
-    if (!w.ok()) return w.status();
-    absl::StatusOr<SyncResult> result = manager_.SyncZone(
-        request->zone(), {request->servers().begin(), request->servers().end()}, *w);
-    if (result.ok()) {
-      response->set_serial(result->serial);
-      for (const auto& p : result->propagation) PropagationToProto(p, response->add_propagation());
-    }
-    return result.status();
+    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, timeout, "timeout");
+    if (!w.ok()) return reply(w.status());
+    const absl::Time since = absl::Now();
+    std::vector<std::string> servers(request->servers().begin(), request->servers().end());
+    absl::StatusOr<SyncResult> result = manager_.SyncZone(request->zone(), servers, *w);
+    if (!result.ok()) return reply(result.status());
+    response->set_serial(result->serial);
+    auto fill = [response, servers](const std::vector<ServerPropagation>& states) {
+      response->clear_propagation();
+      for (const auto& p : states) {
+        if (!servers.empty() && std::find(servers.begin(), servers.end(), p.server) == servers.end()) {
+          continue;
+        }
+        PropagationToProto(p, response->add_propagation());
+      }
+    };
+    if (w->wait <= absl::ZeroDuration()) fill(result->propagation);
+    ReplyAfterPropagation(manager_.propagation(), *w, result->zone, result->serial, false, since,
+                          fill, reply);
   });
 }
 

@@ -2,38 +2,48 @@
 #define DNS_SERVER_ZONE_SERVICE_H_
 
 #include "dns/v1/zone_service.grpc.pb.h"
-#include "server/weighted_gate.h"
+#include "server/rpc_runner.h"
+#include "server/core/weighted_gate.h"
 #include "server/zone_manager.h"
 
 namespace dns {
 
-// Thin handlers: decode, call ZoneManager, encode.
-class ZoneServiceImpl final : public v1::ZoneService::Service {
+// Thin handlers: decode, call ZoneManager on the runner, encode; writes that
+// wait for propagation hand their reply to the wait.
+class ZoneServiceImpl final : public v1::ZoneService::CallbackService {
  public:
   // `large_requests` (may be null) bounds the bytes of large imports being
   // worked on at once.
-  explicit ZoneServiceImpl(ZoneManager& manager, WeightedGate* large_requests = nullptr)
-      : manager_(manager), large_requests_(large_requests) {}
+  ZoneServiceImpl(ZoneManager& manager, RpcRunner& runner, WeightedGate* large_requests = nullptr)
+      : manager_(manager), runner_(runner), large_requests_(large_requests) {}
 
-  grpc::Status CreateZone(grpc::ServerContext* context, const v1::CreateZoneRequest* request,
-                          v1::Zone* response) override;
-  grpc::Status GetZone(grpc::ServerContext* context, const v1::GetZoneRequest* request,
-                       v1::Zone* response) override;
-  grpc::Status ListZones(grpc::ServerContext* context, const v1::ListZonesRequest* request,
-                         v1::ListZonesResponse* response) override;
-  grpc::Status UpdateZone(grpc::ServerContext* context, const v1::UpdateZoneRequest* request,
-                          v1::Zone* response) override;
-  grpc::Status DeleteZone(grpc::ServerContext* context, const v1::DeleteZoneRequest* request,
-                          google::protobuf::Empty* response) override;
-  grpc::Status ImportZone(grpc::ServerContext* context, const v1::ImportZoneRequest* request,
-                          v1::Zone* response) override;
-  grpc::Status ExportZone(grpc::ServerContext* context, const v1::ExportZoneRequest* request,
-                          v1::ExportZoneResponse* response) override;
-  grpc::Status SyncZone(grpc::ServerContext* context, const v1::SyncZoneRequest* request,
-                        v1::SyncZoneResponse* response) override;
+  grpc::ServerUnaryReactor* CreateZone(grpc::CallbackServerContext* context,
+                                       const v1::CreateZoneRequest* request,
+                                       v1::Zone* response) override;
+  grpc::ServerUnaryReactor* GetZone(grpc::CallbackServerContext* context,
+                                    const v1::GetZoneRequest* request, v1::Zone* response) override;
+  grpc::ServerUnaryReactor* ListZones(grpc::CallbackServerContext* context,
+                                      const v1::ListZonesRequest* request,
+                                      v1::ListZonesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateZone(grpc::CallbackServerContext* context,
+                                       const v1::UpdateZoneRequest* request,
+                                       v1::Zone* response) override;
+  grpc::ServerUnaryReactor* DeleteZone(grpc::CallbackServerContext* context,
+                                       const v1::DeleteZoneRequest* request,
+                                       google::protobuf::Empty* response) override;
+  grpc::ServerUnaryReactor* ImportZone(grpc::CallbackServerContext* context,
+                                       const v1::ImportZoneRequest* request,
+                                       v1::Zone* response) override;
+  grpc::ServerUnaryReactor* ExportZone(grpc::CallbackServerContext* context,
+                                       const v1::ExportZoneRequest* request,
+                                       v1::ExportZoneResponse* response) override;
+  grpc::ServerUnaryReactor* SyncZone(grpc::CallbackServerContext* context,
+                                     const v1::SyncZoneRequest* request,
+                                     v1::SyncZoneResponse* response) override;
 
  private:
   ZoneManager& manager_;
+  RpcRunner& runner_;
   WeightedGate* const large_requests_;
 };
 

@@ -39,9 +39,11 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());
       idle_.pop_back();
+      ++lent_;
       return Lease(this, std::move(conn));
     }
     ++open_;
+    ++lent_;
   }
   // Connect outside the lock: it can take as long as a TCP handshake + auth.
   absl::StatusOr<std::unique_ptr<pqxx::connection>> conn =
@@ -53,6 +55,7 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
   if (!conn.ok()) {
     absl::MutexLock lock(&mu_);
     --open_;
+    --lent_;
     return WithReason(absl::UnavailableError(absl::StrCat(
                           "cannot connect to the database: ", conn.status().message())),
                       "DATABASE_UNAVAILABLE");
@@ -60,11 +63,17 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(absl::Time deadlin
   return Lease(this, *std::move(conn));
 }
 
+int ConnectionPool::in_use() {
+  absl::MutexLock lock(&mu_);
+  return lent_;
+}
+
 void ConnectionPool::Release(std::unique_ptr<pqxx::connection> conn, bool discard) {
   bool reuse = !discard && conn->is_open();
   std::vector<std::unique_ptr<pqxx::connection>> stale;
   {
     absl::MutexLock lock(&mu_);
+    --lent_;
     if (reuse) {
       idle_.push_back(std::move(conn));
       return;

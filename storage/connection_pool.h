@@ -54,6 +54,8 @@ class ConnectionPool {
   absl::StatusOr<Lease> Acquire(absl::Time deadline = absl::InfiniteFuture());
 
   int size() const { return options_.size; }
+  // Connections lent out now.
+  int in_use();
 
  private:
   void Release(std::unique_ptr<pqxx::connection> conn, bool discard);
@@ -61,6 +63,7 @@ class ConnectionPool {
   const Options options_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int lent_ ABSL_GUARDED_BY(mu_) = 0;
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + leased + being opened
 };
 

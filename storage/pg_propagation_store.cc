@@ -31,63 +31,116 @@ void PgPropagationStore::PrepareProgressConnection(pqxx::connection& conn) {
   PrepareConnection(conn);
 }
 
+namespace {
+
+// A row as ServerPropagation, from kRowColumns starting at column `first`.
+constexpr char kRowColumns[] =
+    "zs.server, zs.state, (SELECT s.maintenance FROM dnsv1.servers s WHERE s.name = zs.server),"
+    " zs.desired_serial, zs.applied_serial, zs.last_error, zs.attempts,"
+    " (extract(epoch from zs.update_time) * 1000000)::bigint";
+
+ServerPropagation RowFrom(const pqxx::row& row, int first = 0) {
+  ServerPropagation p;
+  p.server = row[first].as<std::string>();
+  p.state = StateFromName(row[first + 1].as<std::string>(),
+                          !row[first + 2].is_null() && row[first + 2].as<bool>());
+  p.desired_serial = static_cast<uint32_t>(row[first + 3].as<int64_t>());
+  p.applied_serial = static_cast<uint32_t>(row[first + 4].as<int64_t>());
+  p.last_error = row[first + 5].as<std::string>();
+  p.attempts = row[first + 6].as<int>();
+  p.update_time = absl::FromUnixMicros(row[first + 7].as<int64_t>());
+  return p;
+}
+
+}  // namespace
+
 void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
   // The propagator's hot statements, planned once per connection.
-  // Two claim statements, not one with "$3 = '' OR zone = $3": a generic
+  // Two claim statements, not one with "$4 = '' OR zone = $4": a generic
   // plan for the OR form cannot use the primary key, and the per-zone claim
   // (one per committed write) then walks every pending row.
-  constexpr char kClaimTail[] =
-      "       FOR UPDATE OF zs2 SKIP LOCKED) due"
-      " WHERE zs.zone = due.zone AND zs.server = due.server"
-      " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
-      "   zs.zone_deleted, zs.full_sync, zs.attempts";
   constexpr char kClaimHead[] =
-      "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval"
+      "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval, lease_owner = $3,"
+      "   claim_seq = zs.claim_seq + 1"
       " FROM (SELECT zs2.zone, zs2.server FROM dnsv1.zone_servers zs2"
       "       JOIN dnsv1.servers s ON s.name = zs2.server"
       "       WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
       "         AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
       "         AND NOT s.maintenance";
+  constexpr char kClaimTail[] =
+      "       FOR UPDATE OF zs2 SKIP LOCKED) due"
+      " WHERE zs.zone = due.zone AND zs.server = due.server"
+      " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
+      "   zs.zone_deleted, zs.full_sync, zs.attempts, zs.claim_seq";
   conn.prepare("claim_due", absl::StrCat(kClaimHead,
       "       ORDER BY zs2.next_attempt_time LIMIT $1", kClaimTail));
-  conn.prepare("claim_zone", absl::StrCat(kClaimHead, " AND zs2.zone = $3",
+  conn.prepare("claim_zone", absl::StrCat(kClaimHead, " AND zs2.zone = $4",
       "       LIMIT $1", kClaimTail));
-  conn.prepare("mark_applied",
-      "UPDATE dnsv1.zone_servers SET applied_serial = $3, lease_until = NULL, attempts = 0,"
-      " last_error = '', update_time = now(),"
+  // Outcomes are recorded only under the claim they were made under.
+  conn.prepare("mark_applied", absl::StrCat(
+      "UPDATE dnsv1.zone_servers zs SET applied_serial = $3, lease_until = NULL,"
+      " lease_owner = NULL, attempts = 0, last_error = '', update_time = now(),"
       " full_sync = full_sync AND NOT ($4 AND desired_serial = $3),"
+      " pending_since = CASE WHEN desired_serial = $3 AND NOT zone_deleted THEN NULL"
+      "                      ELSE pending_since END,"
       " state = CASE WHEN desired_serial = $3 AND NOT zone_deleted THEN 'IN_SYNC'"
       "              ELSE 'PENDING' END"
-      " WHERE zone = $1 AND server = $2 RETURNING state");
-  conn.prepare("zone_propagation",
-      "SELECT zs.server, zs.state, s.maintenance, zs.desired_serial, zs.applied_serial,"
-      " zs.last_error, zs.attempts,"
-      " (extract(epoch from zs.update_time) * 1000000)::bigint"
-      " FROM dnsv1.zone_servers zs JOIN dnsv1.servers s ON s.name = zs.server"
-      " WHERE zs.zone = $1 ORDER BY zs.server");
+      " WHERE zone = $1 AND server = $2 AND claim_seq = $5 RETURNING ", kRowColumns));
+  conn.prepare("mark_failed", absl::StrCat(
+      "UPDATE dnsv1.zone_servers zs SET state = 'ERROR', last_error = $3,"
+      " attempts = attempts + 1, lease_until = NULL, lease_owner = NULL, update_time = now(),"
+      " next_attempt_time = now() + $4::interval, full_sync = full_sync OR $5"
+      " WHERE zone = $1 AND server = $2 AND claim_seq = $6 RETURNING ", kRowColumns));
+  conn.prepare("zone_propagation", absl::StrCat(
+      "SELECT ", kRowColumns, " FROM dnsv1.zone_servers zs WHERE zs.zone = $1 ORDER BY zs.server"));
 }
 
-
 absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
-    int limit, absl::Duration lease, const std::optional<std::string>& zone) {
+    const std::string& owner, int limit, absl::Duration lease,
+    const std::optional<std::string>& zone) {
   return RunPg<std::vector<PropagationTask>>(
       *progress_pool_, "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
         pqxx::nontransaction txn(conn);
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of
         // queueing behind each other.
         pqxx::result rows =
-            zone ? txn.exec_prepared("claim_zone", limit, IntervalText(lease), *zone)
-                 : txn.exec_prepared("claim_due", limit, IntervalText(lease));
+            zone ? txn.exec_prepared("claim_zone", limit, IntervalText(lease), owner, *zone)
+                 : txn.exec_prepared("claim_due", limit, IntervalText(lease), owner);
         std::vector<PropagationTask> tasks;
         for (const auto& row : rows) {
           tasks.push_back(PropagationTask{
               row[0].as<std::string>(), row[1].as<std::string>(),
               static_cast<uint32_t>(row[2].as<int64_t>()),
               static_cast<uint32_t>(row[3].as<int64_t>()), row[4].as<bool>(), row[5].as<bool>(),
-              row[6].as<int>()});
+              row[6].as<int>(), row[7].as<int64_t>()});
         }
         return tasks;
       });
+}
+
+absl::StatusOr<int64_t> PgPropagationStore::RenewLeases(const std::string& owner,
+                                                        absl::Duration lease) {
+  return RunPg<int64_t>(*progress_pool_, "RenewLeases",
+                        [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
+                          pqxx::nontransaction txn(conn);
+                          pqxx::result done = txn.exec_params(
+                              "UPDATE dnsv1.zone_servers SET lease_until = now() + $2::interval"
+                              " WHERE lease_owner = $1 AND lease_until IS NOT NULL",
+                              owner, IntervalText(lease));
+                          return static_cast<int64_t>(done.affected_rows());
+                        });
+}
+
+absl::StatusOr<int64_t> PgPropagationStore::ReleaseAll(const std::string& owner) {
+  return RunPg<int64_t>(*progress_pool_, "ReleaseAll",
+                        [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
+                          pqxx::nontransaction txn(conn);
+                          pqxx::result done = txn.exec_params(
+                              "UPDATE dnsv1.zone_servers SET lease_until = NULL, lease_owner = NULL,"
+                              " next_attempt_time = now() WHERE lease_owner = $1",
+                              owner);
+                          return static_cast<int64_t>(done.affected_rows());
+                        });
 }
 
 absl::StatusOr<std::optional<std::vector<RRsetKey>>> PgPropagationStore::ChangedSince(
@@ -114,49 +167,73 @@ absl::StatusOr<std::optional<std::vector<RRsetKey>>> PgPropagationStore::Changed
   });
 }
 
-absl::StatusOr<bool> PgPropagationStore::MarkApplied(const PropagationTask& task,
-                                                     bool did_full_sync) {
-  return RunPg<bool>(*progress_pool_, "MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+absl::StatusOr<Recorded> PgPropagationStore::MarkApplied(const PropagationTask& task,
+                                                         bool did_full_sync) {
+  return RunPg<Recorded>(*progress_pool_, "MarkApplied", [&](pqxx::connection& conn) -> absl::StatusOr<Recorded> {
+    Recorded out;
     if (!task.zone_deleted) {
       // One statement: its own transaction, no BEGIN/COMMIT round trips.
       pqxx::nontransaction txn(conn);
       pqxx::result row = txn.exec_prepared("mark_applied", task.zone, task.server,
                                            static_cast<int64_t>(task.desired_serial),
-                                           did_full_sync);
-      return !row.empty() && row[0][0].as<std::string>() == "IN_SYNC";
+                                           did_full_sync, task.claim);
+      if (row.empty()) {
+        out.current = false;
+        return out;
+      }
+      out.row = RowFrom(row[0]);
+      out.more = out.row->state != PropagationState::kInSync &&
+                 out.row->state != PropagationState::kSkipped;
+      return out;
     }
     pqxx::work txn(conn);
     // Gone from the server; the row goes unless the zone came back since.
     pqxx::result gone = txn.exec_params(
         "DELETE FROM dnsv1.zone_servers WHERE zone = $1 AND server = $2 AND zone_deleted"
-        " RETURNING 1",
-        task.zone, task.server);
-    if (gone.empty()) {
-      txn.exec_params0(
-          "UPDATE dnsv1.zone_servers SET lease_until = NULL, applied_serial = 0,"
-          " full_sync = true WHERE zone = $1 AND server = $2",
-          task.zone, task.server);
+        " AND claim_seq = $3 RETURNING 1",
+        task.zone, task.server, task.claim);
+    if (!gone.empty()) {
+      ServerPropagation p;
+      p.server = task.server;
+      p.state = PropagationState::kInSync;
+      p.update_time = absl::Now();
+      out.row = p;
+    } else {
+      pqxx::result back = txn.exec_params(
+          absl::StrCat("UPDATE dnsv1.zone_servers zs SET lease_until = NULL, lease_owner = NULL,"
+                       " applied_serial = 0, full_sync = true"
+                       " WHERE zone = $1 AND server = $2 AND claim_seq = $3 RETURNING ",
+                       kRowColumns),
+          task.zone, task.server, task.claim);
+      if (back.empty()) {
+        out.current = false;
+      } else {
+        out.row = RowFrom(back[0]);
+        out.more = true;
+      }
     }
     txn.commit();
-    return !gone.empty();
+    return out;
   });
 }
 
-absl::Status PgPropagationStore::MarkFailed(const PropagationTask& task,
-                                            const std::string& error, absl::Duration retry_in,
-                                            bool need_full_sync) {
-  return RunPg<bool>(*progress_pool_, "MarkFailed", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
-           pqxx::nontransaction txn(conn);
-           txn.exec_params0(
-               "UPDATE dnsv1.zone_servers SET state = 'ERROR', last_error = $3,"
-               " attempts = attempts + 1, lease_until = NULL, update_time = now(),"
-               " next_attempt_time = now() + $4::interval, full_sync = full_sync OR $5"
-               " WHERE zone = $1 AND server = $2",
-               task.zone, task.server, error.substr(0, 1000), IntervalText(retry_in),
-               need_full_sync);
-           return true;
-         })
-      .status();
+absl::StatusOr<Recorded> PgPropagationStore::MarkFailed(const PropagationTask& task,
+                                                        const std::string& error,
+                                                        absl::Duration retry_in,
+                                                        bool need_full_sync) {
+  return RunPg<Recorded>(*progress_pool_, "MarkFailed", [&](pqxx::connection& conn) -> absl::StatusOr<Recorded> {
+    pqxx::nontransaction txn(conn);
+    pqxx::result row = txn.exec_prepared("mark_failed", task.zone, task.server,
+                                         error.substr(0, 1000), IntervalText(retry_in),
+                                         need_full_sync, task.claim);
+    Recorded out;
+    if (row.empty()) {
+      out.current = false;
+    } else {
+      out.row = RowFrom(row[0]);
+    }
+    return out;
+  });
 }
 
 absl::Status PgPropagationStore::WakeServer(const std::string& server) {
@@ -179,17 +256,7 @@ absl::StatusOr<std::vector<ServerPropagation>> PgPropagationStore::GetPropagatio
         pqxx::nontransaction txn(conn);
         pqxx::result rows = txn.exec_prepared("zone_propagation", zone);
         std::vector<ServerPropagation> out;
-        for (const auto& row : rows) {
-          ServerPropagation p;
-          p.server = row[0].as<std::string>();
-          p.state = StateFromName(row[1].as<std::string>(), row[2].as<bool>());
-          p.desired_serial = static_cast<uint32_t>(row[3].as<int64_t>());
-          p.applied_serial = static_cast<uint32_t>(row[4].as<int64_t>());
-          p.last_error = row[5].as<std::string>();
-          p.attempts = row[6].as<int>();
-          p.update_time = absl::FromUnixMicros(row[7].as<int64_t>());
-          out.push_back(std::move(p));
-        }
+        for (const auto& row : rows) out.push_back(RowFrom(row));
         return out;
       });
 }
@@ -216,11 +283,13 @@ absl::StatusOr<uint32_t> PgPropagationStore::RequestSync(const std::string& zone
     }
     // A forced sync re-checks the whole zone: servers may have drifted.
     txn.exec_params0(
-        "INSERT INTO dnsv1.zone_servers AS zs (zone, server, desired_serial, full_sync)"
-        " SELECT $1, s.name, $2, true FROM dnsv1.servers s"
+        "INSERT INTO dnsv1.zone_servers AS zs (zone, server, desired_serial, full_sync,"
+        "   pending_since)"
+        " SELECT $1, s.name, $2, true, now() FROM dnsv1.servers s"
         " WHERE $3::jsonb = '[]'::jsonb OR s.name IN (SELECT jsonb_array_elements_text($3::jsonb))"
         " ON CONFLICT (zone, server) DO UPDATE SET desired_serial = EXCLUDED.desired_serial,"
         "   zone_deleted = false, full_sync = true, state = 'PENDING', attempts = 0,"
+        "   pending_since = COALESCE(zs.pending_since, now()),"
         "   next_attempt_time = now(), update_time = now()",
         zone, serial, names);
     txn.commit();
@@ -228,16 +297,37 @@ absl::StatusOr<uint32_t> PgPropagationStore::RequestSync(const std::string& zone
   });
 }
 
-absl::StatusOr<int64_t> PgPropagationStore::PruneJournal() {
+absl::StatusOr<int64_t> PgPropagationStore::PruneJournal(absl::Duration horizon) {
   return RunPg<int64_t>(*progress_pool_, "PruneJournal", [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
     pqxx::nontransaction txn(conn);
     // Keep the entry at each server's applied serial: ChangedSince needs it
-    // as the anchor.
-    pqxx::result done = txn.exec(
-        "DELETE FROM dnsv1.zone_changes zc WHERE zc.serial <"
-        " (SELECT min(zs.applied_serial) FROM dnsv1.zone_servers zs WHERE zs.zone = zc.zone)"
-        " OR NOT EXISTS (SELECT 1 FROM dnsv1.zone_servers zs WHERE zs.zone = zc.zone)");
+    // as the anchor. Past the horizon that no longer holds: a server so far
+    // behind gets the whole zone (ChangedSince finds no anchor).
+    pqxx::result done = txn.exec_params(
+        "DELETE FROM dnsv1.zone_changes zc WHERE zc.create_time < now() - $1::interval"
+        " OR zc.serial < (SELECT min(zs.applied_serial) FROM dnsv1.zone_servers zs"
+        "                 WHERE zs.zone = zc.zone)"
+        " OR NOT EXISTS (SELECT 1 FROM dnsv1.zone_servers zs WHERE zs.zone = zc.zone)",
+        IntervalText(horizon));
     return static_cast<int64_t>(done.affected_rows());
+  });
+}
+
+absl::StatusOr<std::vector<PropagationStore::Backlog>> PgPropagationStore::PendingByServer() {
+  return RunPg<std::vector<Backlog>>(*pool_, "PendingByServer", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<Backlog>> {
+    pqxx::nontransaction txn(conn);
+    pqxx::result rows = txn.exec(
+        "SELECT s.name, count(zs.zone),"
+        " COALESCE(extract(epoch from now() - min(zs.pending_since)), 0)::float8"
+        " FROM dnsv1.servers s LEFT JOIN dnsv1.zone_servers zs"
+        "   ON zs.server = s.name AND zs.state <> 'IN_SYNC'"
+        " GROUP BY s.name ORDER BY s.name");
+    std::vector<Backlog> out;
+    for (const auto& row : rows) {
+      out.push_back(Backlog{row[0].as<std::string>(), row[1].as<int64_t>(),
+                            absl::Seconds(row[2].as<double>())});
+    }
+    return out;
   });
 }
 

@@ -29,17 +29,21 @@ class PgPropagationStore : public PropagationStore {
   static void PrepareProgressConnection(pqxx::connection& conn);
 
   absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
-      int limit, absl::Duration lease, const std::optional<std::string>& zone) override;
+      const std::string& owner, int limit, absl::Duration lease,
+      const std::optional<std::string>& zone) override;
+  absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) override;
+  absl::StatusOr<int64_t> ReleaseAll(const std::string& owner) override;
   absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(const std::string& zone,
                                                                     uint32_t after_serial) override;
-  absl::StatusOr<bool> MarkApplied(const PropagationTask& task, bool did_full_sync) override;
-  absl::Status MarkFailed(const PropagationTask& task, const std::string& error,
-                          absl::Duration retry_in, bool need_full_sync) override;
+  absl::StatusOr<Recorded> MarkApplied(const PropagationTask& task, bool did_full_sync) override;
+  absl::StatusOr<Recorded> MarkFailed(const PropagationTask& task, const std::string& error,
+                                      absl::Duration retry_in, bool need_full_sync) override;
   absl::Status WakeServer(const std::string& server) override;
   absl::StatusOr<std::vector<ServerPropagation>> GetPropagation(const std::string& zone) override;
   absl::StatusOr<uint32_t> RequestSync(const std::string& zone,
                                        const std::vector<std::string>& servers) override;
-  absl::StatusOr<int64_t> PruneJournal() override;
+  absl::StatusOr<int64_t> PruneJournal(absl::Duration horizon) override;
+  absl::StatusOr<std::vector<Backlog>> PendingByServer() override;
 
  private:
   std::shared_ptr<ConnectionPool> pool_;

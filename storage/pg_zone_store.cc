@@ -13,7 +13,6 @@
 #include "nlohmann/json.hpp"
 #include "storage/pg_errors.h"
 #include "storage/pg_run.h"
-#include "storage/serial.h"
 #include "common/status_details.h"
 
 namespace dns {
@@ -262,6 +261,12 @@ absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey
   absl::StatusOr<bool> replayed = RunPg<bool>(*pool_, "CreateZone", [&](pqxx::connection& conn) {
     pqxx::work txn(conn);
     if (Claim(txn, key, "CreateZone", zone.name).replayed) return true;
+    // The serial rule lives in SQL (dnsv1.next_serial): a new zone starts at
+    // the date, an imported one keeps its file's serial when that is ahead.
+    const int64_t serial =
+        txn.exec_params1("SELECT dnsv1.next_serial($1, now())",
+                         static_cast<int64_t>(std::max<uint32_t>(zone.serial, 1) - 1))[0]
+            .as<int64_t>();
     int domain_id =
         txn.exec_params1(
                "INSERT INTO domains (name, type, master, account)"
@@ -276,22 +281,25 @@ absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey
         " ARRAY(SELECT jsonb_array_elements_text($8::jsonb)), $9::jsonb, $10)",
         domain_id, zone.name, KindName(zone.kind), zone.account, zone.customer_id,
         zone.hosting_service_id, json(zone.nameservers).dump(), json(zone.masters).dump(),
-        json(zone.labels).dump(), static_cast<int64_t>(zone.serial));
+        json(zone.labels).dump(), serial);
     txn.exec_params0(
         "INSERT INTO records (domain_id, name, type, content, ttl, prio, disabled, auth)"
         " SELECT $1, i.n, i.t, i.c, i.ttl, i.p, i.d, true FROM jsonb_to_recordset($2::jsonb)"
         " AS i(n TEXT, t TEXT, c TEXT, ttl INT, p INT, d BOOLEAN)",
         domain_id, RecordRows(nz.rrsets));
+    txn.exec_params0(
+        "UPDATE records SET content = regexp_replace(content, '^(\\S+\\s+\\S+\\s+)\\d+', '\\1' || $2)"
+        " WHERE domain_id = $1 AND type = 'SOA'",
+        domain_id, serial);
     txn.exec_params("SELECT dnsv1.rectify_auth($1, $2, true)", domain_id, Bare(zone.name));
     // A new zone: every server gets it whole (applied_serial 0 → create);
     // the journal entry anchors later incremental pushes.
     txn.exec_params(
         "INSERT INTO dnsv1.zone_changes (zone, serial, keys)"
         " SELECT $1, $2, '[]' WHERE EXISTS (SELECT 1 FROM dnsv1.servers)",
-        zone.name, static_cast<int64_t>(zone.serial));
-    txn.exec_params("SELECT dnsv1.enqueue_propagation($1, $2, false, true)", zone.name,
-                    static_cast<int64_t>(zone.serial));
-    CompleteRequest(txn, key, zone.serial, 1);
+        zone.name, serial);
+    txn.exec_params("SELECT dnsv1.enqueue_propagation($1, $2, false, true)", zone.name, serial);
+    CompleteRequest(txn, key, serial, 1);
     txn.commit();
     return false;
   });
@@ -383,7 +391,7 @@ absl::StatusOr<Zone> PgZoneStore::UpdateZone(const std::string& name, const Zone
     }
     if (update.labels) labels_json = json(*update.labels).dump();
     if (update.nameservers) {
-      serial = NextSerial(static_cast<uint32_t>(serial), absl::Now());
+      serial = txn.exec_params1("SELECT dnsv1.next_serial($1, now())", serial)[0].as<int64_t>();
       std::string apex = Bare(name);
       pqxx::result ttl = txn.exec_params(
           "SELECT min(ttl) FROM records WHERE domain_id = $1 AND name = $2 AND type = 'NS'",
@@ -574,7 +582,9 @@ absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,
       expect.serial ? absl::StrCat(*expect.serial) : std::string();
   const std::string expected_version_text =
       *expected_version ? absl::StrCat(**expected_version) : std::string();
-  const int64_t floor = DateSerialFloor(absl::Now());
+  // Ignored by the function since migration 5 (the rule lives in SQL);
+  // kept so the statement matches replicas of the previous version.
+  const int64_t floor = 0;
   return RunPg<ChangeResult>(*pool_, "ChangeRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<ChangeResult> {
         // One statement, so one round trip and its own transaction.
         pqxx::nontransaction txn(conn);

@@ -1,6 +1,9 @@
 // The durable per-(zone, server) propagation record: what each server still
-// has to receive, claimed with leases so two propagators (threads or
-// replicas) never push one zone to one server at the same time.
+// has to receive. Work on a row is claimed with a short lease that names its
+// owner (a replica's instance id) and carries a fencing token (the row's
+// claim counter): an outcome is recorded only under the claim it was made
+// under, so a worker that lost its lease cannot overwrite the new owner's
+// result.
 #ifndef DNS_STORAGE_PROPAGATION_STORE_H_
 #define DNS_STORAGE_PROPAGATION_STORE_H_
 
@@ -24,28 +27,53 @@ struct PropagationTask {
   bool zone_deleted = false;
   bool full_sync = false;
   int attempts = 0;
+  // The fencing token: the row's claim counter when this task was claimed.
+  int64_t claim = 0;
+  // Not stored: the request id of the write that kicked the claim, for the
+  // logs and PowerDNS calls made for it.
+  std::string request_id;
 };
 
 // (name, type) of an RRset; names absolute with the trailing dot.
 using RRsetKey = std::pair<std::string, std::string>;
 
+// What recording an outcome did.
+struct Recorded {
+  // False: the claim was no longer the row's (the lease ran out and someone
+  // claimed it since, or the row is gone); nothing was written.
+  bool current = true;
+  // The row as it is now (when current and the row still exists).
+  std::optional<ServerPropagation> row;
+  // MarkApplied: newer changes arrived meanwhile; the row is due again.
+  bool more = false;
+};
+
 class PropagationStore {
  public:
   virtual ~PropagationStore() = default;
 
-  // Leases up to `limit` due tasks (not in sync, not leased, next attempt
-  // reached, server not in maintenance); only `zone`'s when given.
+  // Leases to `owner`, for `lease`, up to `limit` due rows (not in sync, not
+  // leased or lease run out, next attempt reached, server not in
+  // maintenance); only `zone`'s rows when given. Every claim bumps the
+  // row's claim counter, returned as the task's fencing token.
   virtual absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
-      int limit, absl::Duration lease, const std::optional<std::string>& zone) = 0;
+      const std::string& owner, int limit, absl::Duration lease,
+      const std::optional<std::string>& zone) = 0;
+  // Extends every lease `owner` holds to now + `lease`; returns how many.
+  virtual absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) = 0;
+  // Gives back every row `owner` holds without counting an attempt
+  // (shutdown); returns how many.
+  virtual absl::StatusOr<int64_t> ReleaseAll(const std::string& owner) = 0;
   // The RRsets changed by the batches after `after_serial`, or nullopt when
   // the journal does not reach back that far (then a full sync is needed).
   virtual absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(
       const std::string& zone, uint32_t after_serial) = 0;
-  // The task's push reached the server at `serial`. Returns true when the
-  // row is now in sync, false when newer changes arrived meanwhile.
-  virtual absl::StatusOr<bool> MarkApplied(const PropagationTask& task, bool did_full_sync) = 0;
-  virtual absl::Status MarkFailed(const PropagationTask& task, const std::string& error,
-                                  absl::Duration retry_in, bool need_full_sync) = 0;
+  // The task's push reached the server at its desired serial.
+  virtual absl::StatusOr<Recorded> MarkApplied(const PropagationTask& task,
+                                               bool did_full_sync) = 0;
+  virtual absl::StatusOr<Recorded> MarkFailed(const PropagationTask& task,
+                                              const std::string& error, absl::Duration retry_in,
+                                              bool need_full_sync) = 0;
   // Makes every unsynced row of the server due now (it came back).
   virtual absl::Status WakeServer(const std::string& server) = 0;
   virtual absl::StatusOr<std::vector<ServerPropagation>> GetPropagation(const std::string& zone) = 0;
@@ -53,8 +81,16 @@ class PropagationStore {
   // (all when empty); returns the zone's current serial.
   virtual absl::StatusOr<uint32_t> RequestSync(const std::string& zone,
                                                const std::vector<std::string>& servers) = 0;
-  // Journal entries every server has applied are no longer needed.
-  virtual absl::StatusOr<int64_t> PruneJournal() = 0;
+  // Drops journal entries every server has applied, and every entry older
+  // than `horizon` (a server that was away longer gets a full sync).
+  virtual absl::StatusOr<int64_t> PruneJournal(absl::Duration horizon) = 0;
+  // Per server: rows not in sync and the age of the oldest (metrics).
+  struct Backlog {
+    std::string server;
+    int64_t pending = 0;
+    absl::Duration oldest = absl::ZeroDuration();
+  };
+  virtual absl::StatusOr<std::vector<Backlog>> PendingByServer() = 0;
 };
 
 }  // namespace dns

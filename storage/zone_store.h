@@ -23,8 +23,10 @@ struct RequestKey {
   std::string fingerprint;
 };
 
-// A zone to create with all its RRsets (SOA and apex NS included; the SOA's
-// serial field must equal zone.serial).
+// A zone to create with all its RRsets (SOA and apex NS included). The
+// store chooses the serial by the serial rule (dnsv1.next_serial): the
+// day's date, or zone.serial when that is ahead (an imported file's), and
+// writes it into the SOA.
 struct NewZone {
   Zone zone;
   std::vector<RRset> rrsets;
@@ -64,6 +66,7 @@ struct ChangeResult {
   uint32_t serial = 0;
   std::string etag;
   std::vector<ServerPropagation> propagation;  // filled by the domain layer
+  std::string zone;                            // canonical; filled by the domain layer
 };
 
 // Preconditions a write checks under the zone's row lock.

@@ -85,14 +85,15 @@ dnsd configuration as DNSD_* env vars (a YAML map, name -> string value),
 from .Values.config. Keys are dnsd flag names in camelCase; empty values are
 skipped so dnsd's default applies; lists are joined with commas; numbers are
 rendered as integers (Helm reads YAML numbers as float64, which would print
-1e+06). The database URL is refused here: it must stay in the Secret.
+1e+06). The database URL is refused here: it must stay in the Secret; the
+listen addresses come from containerPort and metrics.*.
 */}}
 {{- define "dns-v1.configEnv" -}}
 {{- $env := dict }}
 {{- range $key, $value := .Values.config }}
 {{- $flag := snakecase $key }}
-{{- if has $flag (list "database_url" "listen" "migrate_on_start" "secret_key") }}
-{{- fail (printf "config.%s is set by the chart (database.*, containerPort, migrations.job.enabled); remove it from config" $key) }}
+{{- if has $flag (list "database_url" "listen" "metrics_listen" "migrate_on_start" "secret_key") }}
+{{- fail (printf "config.%s is set by the chart (database.*, containerPort, metrics.*, migrations.job.enabled, secretKey.*); remove it from config" $key) }}
 {{- end }}
 {{- $str := "" }}
 {{- if kindIs "slice" $value }}
@@ -111,6 +112,8 @@ rendered as integers (Helm reads YAML numbers as float64, which would print
 {{- end }}
 {{- end }}
 {{- $_ := set $env "DNSD_LISTEN" (printf "0.0.0.0:%d" (int .Values.containerPort)) }}
+{{- /* Set even when disabled: left out, dnsd would listen on its default. */}}
+{{- $_ := set $env "DNSD_METRICS_LISTEN" (ternary (printf "0.0.0.0:%d" (int .Values.metrics.port)) "" .Values.metrics.enabled) }}
 {{- toYaml $env }}
 {{- end }}
 

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Checks for the dns-v1 Helm chart: `helm lint --strict`, then `helm template`
 # with (a) defaults, (b) database.existingSecret, (c) migrations.job.enabled=false
-# (plus a few edge cases), asserting on the rendered YAML with grep/awk.
+# (plus metrics and a few edge cases), asserting on the rendered YAML with
+# grep/awk; then the rendered PrometheusRule's rule groups go through
+# `promtool check rules` and `promtool test rules` (tests/prometheusrule_test.yaml).
 # Prints `N passed, N failed`; exits non-zero if anything failed.
 #
 #   bash helm/tests/chart_test.sh
 #
 # helm: <repo>/.tools/bin/helm, else helm on PATH, else deploy/setup-debian.sh
 # is run once to unpack it into .tools/.
+#
+# promtool (Debian package `prometheus`, installed by deploy/setup-debian.sh):
+# required; without it the alert checks fail rather than skip, so CI cannot
+# pass without having tested the alerts.
 #
 # kubectl: schema validation needs an API server (`kubectl apply
 # --dry-run=client` still downloads the OpenAPI schema and the resource list
@@ -72,6 +78,8 @@ has() { docs "$1" "$2" | grep -Eq -- "$3"; }
 probe() { docs "$1" Deployment | block "$2"; }
 # env_value FILE NAME: the value line following `- name: NAME` in the Deployment.
 env_value() { docs "$1" Deployment | grep -A1 -- "- name: $2\$" | sed -n 's/^ *value: *//p'; }
+# rule_groups FILE: the PrometheusRule's spec (the `groups:` document promtool reads).
+rule_groups() { docs "$1" PrometheusRule | block spec | sed 's/^  //'; }
 
 render() { # render OUT [helm args...]
   local out="$1"; shift
@@ -90,8 +98,9 @@ SECRET_B64="$(printf '%s' "$SECRET_URL" | base64 -w0)"
 check "helm lint --strict (defaults)" "$HELM" lint --strict "$CHART"
 check "helm lint --strict (existingSecret)" "$HELM" lint --strict "$CHART" --set database.existingSecret=dns-db
 check "helm lint --strict (job disabled)" "$HELM" lint --strict "$CHART" --set migrations.job.enabled=false
-check "helm lint --strict (hpa, metrics, serviceMonitor)" "$HELM" lint --strict "$CHART" \
-  --set autoscaling.enabled=true --set metrics.enabled=true --set metrics.serviceMonitor.enabled=true
+check "helm lint --strict (hpa, serviceMonitor, prometheusRule)" "$HELM" lint --strict "$CHART" \
+  --set autoscaling.enabled=true --set metrics.serviceMonitor.enabled=true --set metrics.prometheusRule.enabled=true
+check "helm lint --strict (metrics disabled)" "$HELM" lint --strict "$CHART" --set metrics.enabled=false
 
 # --- (a) defaults (with a recognisable URL) -----------------------------------
 A="$TMP/a.yaml"
@@ -138,7 +147,19 @@ check "a: Service ClusterIP" has "$A" Service '^  type: ClusterIP$'
 check "a: Service port 50051 named grpc" \
   eval "docs '$A' Service | grep -A1 -E -- '- name: grpc\$' | grep -Eq 'port: 50051\$'"
 check "a: PodDisruptionBudget minAvailable 1" has "$A" PodDisruptionBudget '^  minAvailable: 1$'
+check "a: container port 9464 named metrics" \
+  eval "docs '$A' Deployment | grep -B1 -E '^ *containerPort: 9464\$' | grep -Eq 'name: metrics\$'"
+check "a: DNSD_METRICS_LISTEN on 9464" has "$A" ConfigMap '^ *DNSD_METRICS_LISTEN: "?0\.0\.0\.0:9464"?$'
+check "a: Deployment takes its env from that ConfigMap" \
+  eval "docs '$A' Deployment | grep -A1 -E '^ *- configMapRef:\$' | grep -Eq 'name: dns-v1\$'"
+check "a: Service port 9464 named metrics" \
+  eval "docs '$A' Service | grep -A2 -E -- '- name: metrics\$' | grep -Eq '^ *port: 9464\$'"
+check "a: pod annotation prometheus.io/scrape" has "$A" Deployment '^ *prometheus\.io/scrape: "true"$'
+check "a: pod annotation prometheus.io/port" has "$A" Deployment '^ *prometheus\.io/port: "9464"$'
+check "a: pod annotation prometheus.io/path" has "$A" Deployment '^ *prometheus\.io/path: "?/metrics"?$'
+check_not "a: migration Job pod not annotated for scraping" has "$A" Job 'prometheus\.io/'
 check_not "a: no ServiceMonitor by default" grep -q '^kind: ServiceMonitor$' "$A"
+check_not "a: no PrometheusRule by default" grep -q '^kind: PrometheusRule$' "$A"
 check_not "a: no HPA by default" grep -q '^kind: HorizontalPodAutoscaler$' "$A"
 
 # --- (b) existing Secret ------------------------------------------------------
@@ -170,9 +191,94 @@ check_not "replicaCount=1: no PodDisruptionBudget" grep -q '^kind: PodDisruption
 E="$TMP/e.yaml"
 render "$E" --set metrics.enabled=true --set metrics.serviceMonitor.enabled=true --set autoscaling.enabled=true
 check "metrics+serviceMonitor: ServiceMonitor rendered" grep -q '^kind: ServiceMonitor$' "$E"
+check "serviceMonitor: endpoint port metrics" has "$E" ServiceMonitor '^ *- port: metrics$'
+check "serviceMonitor: endpoint path /metrics" has "$E" ServiceMonitor '^ *path: /metrics$'
+check "serviceMonitor: selects the Service by its labels" \
+  eval "docs '$E' ServiceMonitor | block matchLabels | grep -Eq 'app.kubernetes.io/instance: dns-v1\$'"
+check "serviceMonitor: the Service it selects has the metrics port" \
+  eval "docs '$E' Service | grep -Eq -- '- name: metrics\$'"
 check "autoscaling: HPA rendered" grep -q '^kind: HorizontalPodAutoscaler$' "$E"
 check_not "autoscaling: Deployment leaves replicas to the HPA" has "$E" Deployment '^  replicas:'
 check "autoscaling minReplicas 2: PodDisruptionBudget kept" grep -q '^kind: PodDisruptionBudget$' "$E"
+
+# --- metrics ------------------------------------------------------------------
+G="$TMP/g.yaml"
+render "$G" --set metrics.enabled=false --set metrics.serviceMonitor.enabled=true \
+  --set metrics.prometheusRule.enabled=true
+check_not "metrics off: no metrics container port" has "$G" Deployment 'name: metrics$|containerPort: 9464$'
+check_not "metrics off: no metrics Service port" has "$G" Service 'name: metrics$|port: 9464$'
+check "metrics off: DNSD_METRICS_LISTEN empty (dnsd default would listen)" \
+  has "$G" ConfigMap '^ *DNSD_METRICS_LISTEN: ""$'
+check_not "metrics off: no prometheus.io annotations" has "$G" Deployment 'prometheus\.io/'
+check_not "metrics off: no ServiceMonitor even if enabled" grep -q '^kind: ServiceMonitor$' "$G"
+check_not "metrics off: no PrometheusRule even if enabled" grep -q '^kind: PrometheusRule$' "$G"
+P="$TMP/p.yaml"
+render "$P" --set metrics.port=9100 --set metrics.path=/m
+check "metrics.port: container port 9100 named metrics" \
+  eval "docs '$P' Deployment | grep -B1 -E '^ *containerPort: 9100\$' | grep -Eq 'name: metrics\$'"
+check "metrics.port: DNSD_METRICS_LISTEN follows" has "$P" ConfigMap '^ *DNSD_METRICS_LISTEN: "?0\.0\.0\.0:9100"?$'
+check "metrics.port: annotation follows" has "$P" Deployment '^ *prometheus\.io/port: "9100"$'
+check "metrics.path: annotation follows" has "$P" Deployment '^ *prometheus\.io/path: "?/m"?$'
+O="$TMP/o.yaml"
+render "$O" --set-string 'podAnnotations.prometheus\.io/scrape=false'
+check "podAnnotations override the scrape annotation" has "$O" Deployment '^ *prometheus\.io/scrape: "false"$'
+check_not "podAnnotations override: no duplicate key" has "$O" Deployment '^ *prometheus\.io/scrape: "true"$'
+check_not "config.metricsListen refused (set by metrics.*)" \
+  "$HELM" template dns-v1 "$CHART" --set config.metricsListen=0.0.0.0:1
+R="$TMP/r.yaml"
+render "$R" --set metrics.prometheusRule.enabled=true --set metrics.prometheusRule.labels.release=kps \
+  --set metrics.prometheusRule.additionalRuleLabels.team=dns
+check "prometheusRule: rendered when enabled" grep -q '^kind: PrometheusRule$' "$R"
+check "prometheusRule: metadata labels" has "$R" PrometheusRule '^    release: kps$'
+for alert in DnsdPowerDnsServerUnreachable DnsdPropagationLag DnsdCircuitBreakerOpen DnsdNoLeader; do
+  check "prometheusRule: alert $alert" has "$R" PrometheusRule "^ *- alert: $alert\$"
+done
+check "prometheusRule: additionalRuleLabels on every alert" \
+  test "$(docs "$R" PrometheusRule | grep -Ec '^ *team: dns$')" -eq 4
+check "prometheusRule: every alert has a severity" \
+  test "$(docs "$R" PrometheusRule | grep -Ec '^ *severity: (critical|warning)$')" -eq 4
+check "prometheusRule: scoped to the release's job and namespace" \
+  has "$R" PrometheusRule 'dnsd_leader\{job="dns-v1",namespace="dns"\}'
+R2="$TMP/r2.yaml"
+render "$R2" --set metrics.prometheusRule.enabled=true \
+  --set metrics.prometheusRule.propagationLag.thresholdSeconds=900 \
+  --set metrics.prometheusRule.circuitBreakerOpen.for=7m \
+  --set-string 'metrics.prometheusRule.selector=job="kubernetes-pods"\,app="dnsd"'
+check "prometheusRule: propagation threshold from values" \
+  has "$R2" PrometheusRule 'dnsd_propagation_oldest_pending_seconds\{.*\}\) > 900$'
+check "prometheusRule: circuit breaker for from values" \
+  eval "docs '$R2' PrometheusRule | grep -A3 -- '- alert: DnsdCircuitBreakerOpen' | grep -Eq '^ *for: 7m\$'"
+check "prometheusRule: selector from values" has "$R2" PrometheusRule 'dnsd_leader\{job="kubernetes-pods",app="dnsd"\}'
+
+# promtool: the rule groups as Prometheus loads them, and the alerts' unit
+# tests. promtool resolves the test file's rule_files against the test file's
+# directory, so the test file is copied next to the rendered rules.
+if command -v promtool >/dev/null 2>&1; then
+  # promtool_check DESCRIPTION promtool-args...: like check, but shows
+  # promtool's report when it fails.
+  promtool_check() {
+    local what="$1"; shift
+    local out
+    if out="$(promtool "$@" 2>&1)"; then ok "$what"; else bad "$what"; printf '%s\n' "$out" | sed 's/^/      /'; fi
+  }
+  mkdir -p "$TMP/rules" "$TMP/rules2"
+  rule_groups "$R" >"$TMP/rules/rules.yaml"
+  rule_groups "$R2" >"$TMP/rules2/rules.yaml"
+  check "prometheusRule: spec extracted" grep -q '^groups:$' "$TMP/rules/rules.yaml"
+  promtool_check "promtool check rules (defaults)" check rules "$TMP/rules/rules.yaml"
+  promtool_check "promtool check rules (thresholds, selector)" check rules "$TMP/rules2/rules.yaml"
+  # The unit tests expect the default thresholds and no additional labels.
+  T="$TMP/t.yaml"
+  render "$T" --set metrics.prometheusRule.enabled=true
+  mkdir -p "$TMP/unit"
+  rule_groups "$T" >"$TMP/unit/rules.yaml"
+  cp "$CHART/tests/prometheusrule_test.yaml" "$TMP/unit/"
+  promtool_check "promtool test rules (tests/prometheusrule_test.yaml)" \
+    test rules "$TMP/unit/prometheusrule_test.yaml"
+else
+  bad "promtool not found: install Debian's prometheus package (deploy/setup-debian.sh does); the alert checks need it"
+fi
+
 printf 'config:\n  maxTtl: 1000000\n  defaultNameservers: [ns1.example.net, ns2.example.net]\n' >"$TMP/v.yaml"
 F="$TMP/f.yaml"
 render "$F" -f "$TMP/v.yaml"

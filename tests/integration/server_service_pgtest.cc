@@ -18,6 +18,7 @@
 #include "dns/v1/server_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "nlohmann/json.hpp"
+#include "server/call_observer.h"
 #include "server/server_manager.h"
 #include "server/server_service.h"
 #include "server/zone_manager.h"
@@ -116,6 +117,7 @@ struct Env {
   std::unique_ptr<PgServerStore> server_store;
   std::unique_ptr<ZoneManager> zone_manager;
   std::unique_ptr<ServerManager> server_manager;
+  std::unique_ptr<RpcRunner> runner;
   std::unique_ptr<ZoneServiceImpl> zone_service;
   std::unique_ptr<ServerServiceImpl> server_service;
   std::unique_ptr<grpc::Server> grpc_server;
@@ -165,14 +167,20 @@ class ServerServiceTest : public ::testing::Test {
     env_->zone_manager = std::make_unique<ZoneManager>(*env_->zone_store, defaults);
     env_->server_manager = std::make_unique<ServerManager>(
         *env_->server_store, [] { env_->changes.fetch_add(1); });
-    env_->zone_service = std::make_unique<ZoneServiceImpl>(*env_->zone_manager);
-    env_->server_service = std::make_unique<ServerServiceImpl>(*env_->server_manager);
+    env_->runner = std::make_unique<RpcRunner>(RpcRunner::Options{});
+    env_->zone_service = std::make_unique<ZoneServiceImpl>(*env_->zone_manager, *env_->runner);
+    env_->server_service =
+        std::make_unique<ServerServiceImpl>(*env_->server_manager, *env_->runner);
 
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(env_->zone_service.get());
     builder.RegisterService(env_->server_service.get());
+    // The access log lines come from the interceptor, as in dnsd.
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+    observers.push_back(std::make_unique<CallObserverFactory>(nullptr));
+    builder.experimental().SetInterceptorCreators(std::move(observers));
     env_->grpc_server = builder.BuildAndStart();
     ASSERT_NE(env_->grpc_server, nullptr);
     ASSERT_NE(port, 0);
@@ -184,6 +192,7 @@ class ServerServiceTest : public ::testing::Test {
     if (env_ == nullptr) return;
     if (env_->grpc_server) env_->grpc_server->Shutdown();
     env_->grpc_server.reset();
+    env_->runner.reset();
     env_->server_service.reset();
     env_->zone_service.reset();
     env_->server_manager.reset();

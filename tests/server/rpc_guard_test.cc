@@ -9,6 +9,7 @@
 #include "dns/v1/zone_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/call_observer.h"
 #include "server/logging.h"
 #include "server/zone_manager.h"
 #include "server/zone_service.h"
@@ -72,9 +73,13 @@ class RpcGuardTest : public ::testing::Test {
     ZoneDefaults defaults;
     defaults.nameservers = {"ns1.example.net."};
     manager_ = std::make_unique<ZoneManager>(store_, defaults);
-    service_ = std::make_unique<ZoneServiceImpl>(*manager_);
+    runner_ = std::make_unique<RpcRunner>(RpcRunner::Options{});
+    service_ = std::make_unique<ZoneServiceImpl>(*manager_, *runner_);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+    observers.push_back(std::make_unique<CallObserverFactory>(nullptr));
+    builder.experimental().SetInterceptorCreators(std::move(observers));
     server_ = builder.BuildAndStart();
     stub_ = v1::ZoneService::NewStub(server_->InProcessChannel({}));
     previous_ = spdlog::default_logger();
@@ -95,6 +100,7 @@ class RpcGuardTest : public ::testing::Test {
 
   ThrowingZoneStore store_;
   std::unique_ptr<ZoneManager> manager_;
+  std::unique_ptr<RpcRunner> runner_;
   std::unique_ptr<ZoneServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ZoneService::Stub> stub_;

@@ -1,4 +1,4 @@
-#include "server/weighted_gate.h"
+#include "server/core/weighted_gate.h"
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"

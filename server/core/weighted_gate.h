@@ -1,8 +1,8 @@
 // A weighted semaphore bounding how much of one resource (bytes of large
 // requests, RRsets of full zone pushes) is being worked on at once, so that
 // dnsd's memory stays within its limit whatever the clients send together.
-#ifndef DNS_SERVER_WEIGHTED_GATE_H_
-#define DNS_SERVER_WEIGHTED_GATE_H_
+#ifndef DNS_SERVER_CORE_WEIGHTED_GATE_H_
+#define DNS_SERVER_CORE_WEIGHTED_GATE_H_
 
 #include <cstdint>
 
@@ -54,4 +54,4 @@ class WeightedGate {
 
 }  // namespace dns
 
-#endif  // DNS_SERVER_WEIGHTED_GATE_H_
+#endif  // DNS_SERVER_CORE_WEIGHTED_GATE_H_

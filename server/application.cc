@@ -1,0 +1,341 @@
+#include "server/application.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "client/dns_prober.h"
+#include "client/pdns_client_pool.h"
+#include "server/call_observer.h"
+#include "server/core/event_bridge.h"
+#include "server/core/event_hub.h"
+#include "server/core/job_runner.h"
+#include "server/core/metrics.h"
+#include "server/core/timer_queue.h"
+#include "server/core/weighted_gate.h"
+#include "server/health_reporter.h"
+#include "server/logging.h"
+#include "server/metrics_http.h"
+#include "server/propagation/propagator.h"
+#include "server/record_service.h"
+#include "server/request_id.h"
+#include "server/rpc_runner.h"
+#include "server/server_manager.h"
+#include "server/server_service.h"
+#include "server/zone_manager.h"
+#include "server/zone_service.h"
+#include "storage/connection_pool.h"
+#include "storage/pg_leader_lock.h"
+#include "storage/pg_maintenance.h"
+#include "storage/pg_propagation_store.h"
+#include "storage/pg_server_store.h"
+#include "storage/pg_zone_store.h"
+#include "storage/secret_box.h"
+
+namespace dns {
+namespace {
+
+// Arbitrary, fixed: the advisory lock whose holder runs the periodic jobs.
+constexpr int64_t kLeaderLockId = 0x646e7376316c6472;  // "dnsv1ldr"
+
+std::string DefaultInstanceId() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] ? host : "dnsd", "-", getpid(), "-",
+                      NewRequestId().substr(0, 6));
+}
+
+std::string WithStatementTimeout(const std::string& url, absl::Duration timeout) {
+  const int64_t ms = absl::ToInt64Milliseconds(timeout);
+  if (ms <= 0) return url;
+  return absl::StrCat(url, url.find('?') == std::string::npos ? "?" : "&",
+                      "options=-c%20statement_timeout%3D", ms);
+}
+
+std::string WithApplicationName(const std::string& url, const std::string& name) {
+  return absl::StrCat(url, url.find('?') == std::string::npos ? "?" : "&",
+                      "application_name=", name);
+}
+
+}  // namespace
+
+struct Application::Parts {
+  AppConfig config;
+  std::string instance;
+  std::shared_ptr<ConnectionPool> pool;
+  std::shared_ptr<ConnectionPool> progress_pool;
+  std::unique_ptr<SecretBox> secret_box;
+  std::unique_ptr<PgZoneStore> zone_store;
+  std::unique_ptr<PgServerStore> server_store;
+  std::unique_ptr<PgPropagationStore> propagation_store;
+  std::unique_ptr<PgMaintenance> maintenance;
+  Metrics metrics;
+  EventHub hub;
+  std::unique_ptr<TimerQueue> timers;
+  std::unique_ptr<pdns::PdnsClientPool> clients;
+  std::unique_ptr<CaresDnsProber> prober;
+  std::unique_ptr<Propagator> propagator;
+  std::unique_ptr<ZoneManager> zone_manager;
+  std::unique_ptr<ServerManager> server_manager;
+  std::unique_ptr<WeightedGate> large_requests;
+  std::unique_ptr<RpcRunner> runner;
+  std::unique_ptr<ZoneServiceImpl> zone_service;
+  std::unique_ptr<RecordServiceImpl> record_service;
+  std::unique_ptr<ServerServiceImpl> server_service;
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+  std::unique_ptr<HealthReporter> health;
+  std::atomic<bool> database_ok{false};
+  std::atomic<bool> serving{false};
+  std::unique_ptr<EventBridge> bridge;
+  std::unique_ptr<JobRunner> jobs;
+  std::unique_ptr<MetricsHttpServer> metrics_http;
+  int metrics_port = 0;
+  absl::Mutex backlog_mu;
+  absl::Time backlog_read = absl::InfinitePast();
+  bool shut_down = false;
+};
+
+Application::Application(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Application::~Application() { Shutdown(absl::Seconds(10)); }
+
+int Application::port() const { return parts_->port; }
+int Application::metrics_port() const { return parts_->metrics_port; }
+const std::string& Application::instance_id() const { return parts_->instance; }
+
+absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config) {
+  // A peer that closes a socket or pipe while dnsd writes to it (PowerDNS
+  // refusing an oversized body, a log reader going away) is an error on that
+  // write, never the end of the process.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto p = std::make_unique<Parts>();
+  p->config = std::move(config);
+  AppConfig& c = p->config;
+  p->instance = c.instance_id.empty() ? DefaultInstanceId() : c.instance_id;
+
+  absl::StatusOr<SecretBox> box = SecretBox::FromBase64Key(c.secret_key);
+  c.secret_key.clear();  // the box holds it now
+  if (!box.ok()) return box.status();
+  if (!box->encrypting()) {
+    Log(spdlog::level::warn,
+        "no secret key configured: PowerDNS API keys are stored in plain text in the database; "
+        "set DNSD_SECRET_KEY (openssl rand -base64 32)",
+        {});
+  }
+  p->secret_box = std::make_unique<SecretBox>(*std::move(box));
+
+  const std::string url =
+      WithApplicationName(WithStatementTimeout(c.database_url, c.db_statement_timeout),
+                          absl::StrCat("dnsd-", p->instance));
+  ConnectionPool::Options pool_options;
+  pool_options.url = url;
+  pool_options.size = c.db_pool_size;
+  pool_options.acquire_timeout = c.db_acquire_timeout;
+  pool_options.on_connect = [](pqxx::connection& conn) {
+    PgZoneStore::PrepareConnection(conn);
+    PgPropagationStore::PrepareConnection(conn);
+  };
+  p->pool = std::make_shared<ConnectionPool>(pool_options);
+  // The propagator's progress records on a small pool of their own
+  // (PrepareProgressConnection: no WAL flush wait per mark).
+  ConnectionPool::Options progress_options = pool_options;
+  progress_options.size = c.db_propagation_pool_size;
+  progress_options.on_connect = &PgPropagationStore::PrepareProgressConnection;
+  p->progress_pool = std::make_shared<ConnectionPool>(progress_options);
+  p->zone_store = std::make_unique<PgZoneStore>(p->pool);
+  p->server_store = std::make_unique<PgServerStore>(p->pool, *p->secret_box);
+  p->propagation_store = std::make_unique<PgPropagationStore>(p->pool, p->progress_pool);
+  p->maintenance = std::make_unique<PgMaintenance>(p->pool);
+
+  p->timers = std::make_unique<TimerQueue>();
+  Metrics* metrics = &p->metrics;
+  pdns::ClientOptions client_options = c.pdns;
+  client_options.observer = [metrics](const std::string& server, const char* op,
+                                      absl::StatusCode code, absl::Duration elapsed) {
+    metrics->PdnsCall(server, op, absl::StatusCodeToString(code), elapsed);
+  };
+  pdns::PdnsClientPool::Options client_pool_options;
+  client_pool_options.client_defaults = client_options;
+  client_pool_options.executor.threads = c.pdns_threads;
+  p->clients = std::make_unique<pdns::PdnsClientPool>(client_pool_options);
+  p->prober = std::make_unique<CaresDnsProber>();
+
+  PropagatorOptions propagation;
+  propagation.claimer.owner = p->instance;
+  propagation.claimer.capacity = c.propagation_workers;
+  propagation.claimer.lease = c.propagation_lease;
+  propagation.claimer.renew_every = std::max(absl::Milliseconds(100), c.propagation_lease / 4);
+  propagation.claimer.sweep_every = c.propagation_sweep;
+  propagation.workers.threads = c.propagation_workers;
+  propagation.workers.max_backoff = c.propagation_max_backoff;
+  propagation.max_full_sync_rrsets = c.max_full_sync_rrsets;
+  p->propagator = std::make_unique<Propagator>(*p->propagation_store, *p->zone_store,
+                                               *p->server_store, *p->clients, *p->prober,
+                                               p->hub, *p->timers, propagation);
+
+  p->zone_manager = std::make_unique<ZoneManager>(*p->zone_store, c.zone_defaults,
+                                                  p->propagator.get());
+  ServerCheckOptions server_check;
+  server_check.timeout = c.server_check_timeout;
+  Propagator* propagator = p->propagator.get();
+  p->server_manager = std::make_unique<ServerManager>(
+      *p->server_store, [propagator] { propagator->ServersChanged(); }, server_check);
+
+  // Large requests cost dnsd about 30 times their size in memory while they
+  // are worked on: bound how many bytes of them are at once.
+  p->large_requests = std::make_unique<WeightedGate>(c.max_large_request_bytes, 256 << 10);
+  RpcRunner::Options runner_options;
+  runner_options.threads = c.rpc_threads;
+  runner_options.longest_call = c.longest_call;
+  p->runner = std::make_unique<RpcRunner>(runner_options);
+  p->zone_service =
+      std::make_unique<ZoneServiceImpl>(*p->zone_manager, *p->runner, p->large_requests.get());
+  p->record_service =
+      std::make_unique<RecordServiceImpl>(*p->zone_manager, *p->runner, p->large_requests.get());
+  p->server_service = std::make_unique<ServerServiceImpl>(*p->server_manager, *p->runner);
+
+  p->propagator->Start();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(c.listen, grpc::InsecureServerCredentials(), &p->port);
+  builder.SetMaxReceiveMessageSize(c.max_message_bytes);
+  builder.RegisterService(p->zone_service.get());
+  builder.RegisterService(p->record_service.get());
+  builder.RegisterService(p->server_service.get());
+  // The services are callback-based; only health and reflection use the
+  // synchronous threads, so a few suffice.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 2);
+  grpc::ResourceQuota quota("dnsd");
+  quota.SetMaxThreads(16);
+  builder.SetResourceQuota(quota);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<CallObserverFactory>(metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  p->server = builder.BuildAndStart();
+  if (!p->server || p->port == 0) {
+    p->propagator->Stop();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", c.listen));
+  }
+  auto* health = p->server->GetHealthCheckService();
+  // Not ready until the first database check says so.
+  health->SetServingStatus(false);
+  Parts* raw = p.get();
+  p->health = std::make_unique<HealthReporter>(
+      *p->zone_store, c.health_interval, [raw, health](bool serving) {
+        raw->database_ok = serving;
+        for (const char* service :
+             {"", "dns.v1.ZoneService", "dns.v1.RecordService", "dns.v1.ServerService"}) {
+          health->SetServingStatus(service, serving);
+        }
+      });
+  p->serving = true;
+
+  PgEventChannel::Options channel;
+  channel.url = c.database_url;
+  channel.application_name = absl::StrCat("dnsd-", p->instance);
+  p->bridge = std::make_unique<EventBridge>(p->hub, p->instance, channel);
+  p->bridge->Start();
+
+  p->jobs = std::make_unique<JobRunner>(
+      std::make_unique<PgLeaderLock>(c.database_url, kLeaderLockId,
+                                     absl::StrCat("dnsd-", p->instance, "-leader")),
+      metrics, &p->hub);
+  PgPropagationStore* store = p->propagation_store.get();
+  const absl::Duration horizon = c.journal_horizon;
+  p->jobs->Add(Job{"prune_journal", c.housekeeping_interval, [store, horizon]() -> absl::Status {
+                     absl::StatusOr<int64_t> pruned = store->PruneJournal(horizon);
+                     return pruned.status();
+                   }});
+  PgMaintenance* maintenance = p->maintenance.get();
+  const absl::Duration retention = c.request_retention;
+  p->jobs->Add(Job{"expire_requests", c.housekeeping_interval,
+                   [maintenance, retention]() -> absl::Status {
+                     return maintenance->ExpireRequests(retention).status();
+                   }});
+  p->jobs->Start();
+
+  // State gauges, refreshed at each scrape; the backlog is read from the
+  // database at most every 5 seconds whatever the scrape rate.
+  p->metrics.AddCollector([raw](Metrics& m) {
+    for (const auto& client : raw->clients->List()) {
+      m.SetCircuitState(client->server_name(), static_cast<int>(client->stats().circuit));
+    }
+    m.SetSubscribers(raw->hub.subscribers());
+    m.SetPool("main", raw->pool->in_use(), raw->pool->size());
+    m.SetPool("progress", raw->progress_pool->in_use(), raw->progress_pool->size());
+    {
+      absl::MutexLock lock(&raw->backlog_mu);
+      if (absl::Now() - raw->backlog_read < absl::Seconds(5)) return;
+      raw->backlog_read = absl::Now();
+    }
+    absl::StatusOr<std::vector<PropagationStore::Backlog>> backlog =
+        raw->propagation_store->PendingByServer();
+    if (!backlog.ok()) return;
+    for (const auto& b : *backlog) m.SetPropagationBacklog(b.server, b.pending, b.oldest);
+  });
+  if (!c.metrics_listen.empty()) {
+    p->metrics_http = std::make_unique<MetricsHttpServer>(
+        p->metrics, [raw] { return raw->serving && raw->database_ok; });
+    absl::StatusOr<int> metrics_port = p->metrics_http->Start(c.metrics_listen);
+    if (!metrics_port.ok()) {
+      auto app = std::unique_ptr<Application>(new Application(std::move(p)));
+      app->Shutdown(absl::Seconds(5));
+      return metrics_port.status();
+    }
+    p->metrics_port = *metrics_port;
+  }
+  Log(spdlog::level::info, "dnsd serving",
+      {{"listen", c.listen},
+       {"port", absl::StrCat(p->port)},
+       {"metrics_port", absl::StrCat(p->metrics_port)},
+       {"instance", p->instance}});
+  return std::unique_ptr<Application>(new Application(std::move(p)));
+}
+
+void Application::Shutdown(absl::Duration grace) {
+  Parts& p = *parts_;
+  if (p.shut_down) return;
+  p.shut_down = true;
+  const absl::Time start = absl::Now();
+  Log(spdlog::level::info, "shutting down", {{"grace", absl::FormatDuration(grace)}});
+  p.serving = false;
+  if (p.server) p.server->GetHealthCheckService()->Shutdown();
+  // Waiting calls answer now with where propagation stands.
+  p.propagator->BeginShutdown();
+  Event shutdown;
+  shutdown.type = EventType::kShutdown;
+  p.hub.Publish(shutdown);
+  // New calls are refused; those in flight get a part of the grace period
+  // (their database work is bounded by the statement timeout).
+  if (p.server) {
+    p.server->Shutdown(absl::ToChronoTime(absl::Now() + grace / 3));
+  }
+  p.runner->Shutdown();
+  // Abandons PowerDNS calls in flight and gives leased work back.
+  p.propagator->Stop();
+  if (p.jobs) p.jobs->Stop();
+  if (p.bridge) p.bridge->Stop();
+  if (p.metrics_http) p.metrics_http->Stop();
+  p.health.reset();
+  if (p.server) p.server->Wait();
+  p.timers->Stop();
+  Log(spdlog::level::info, "stopped",
+      {{"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))}});
+}
+
+}  // namespace dns

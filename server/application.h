@@ -1,0 +1,85 @@
+// dnsd as one object: storage, the PowerDNS client pool, propagation, the
+// event hub and its bridge to other replicas, the periodic jobs, the gRPC
+// edge (interceptors, services, health, reflection) and the metrics port,
+// wired and started in order, stopped gracefully in reverse. main() parses
+// flags into an AppConfig and runs it; tests start it in-process.
+#ifndef DNS_SERVER_APPLICATION_H_
+#define DNS_SERVER_APPLICATION_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/pdns_client.h"
+#include "server/zone_manager.h"
+
+namespace dns {
+
+struct AppConfig {
+  std::string listen = "0.0.0.0:50051";
+  // Empty: no metrics port.
+  std::string metrics_listen = "0.0.0.0:9464";
+  std::string database_url;
+  int db_pool_size = 16;
+  int db_propagation_pool_size = 4;
+  absl::Duration db_acquire_timeout = absl::Seconds(5);
+  absl::Duration db_statement_timeout = absl::Seconds(10);
+  // Names this replica in leases and logs; empty: host-pid-random.
+  std::string instance_id;
+  ZoneDefaults zone_defaults;
+  absl::Duration health_interval = absl::Seconds(2);
+  // Base64 of 32 bytes sealing the PowerDNS API keys; empty: plain text.
+  std::string secret_key;
+  absl::Duration server_check_timeout = absl::Seconds(3);
+
+  // Propagation.
+  int propagation_workers = 16;
+  absl::Duration propagation_lease = absl::Seconds(4);
+  absl::Duration propagation_max_backoff = absl::Seconds(30);
+  absl::Duration propagation_sweep = absl::Seconds(1);
+  int64_t max_full_sync_rrsets = 200000;
+  pdns::ClientOptions pdns;
+  // PowerDNS calls in flight across all servers (threads).
+  int pdns_threads = 16;
+
+  // The gRPC edge.
+  int rpc_threads = 16;
+  int max_message_bytes = 4 << 20;
+  int64_t max_large_request_bytes = 8 << 20;
+  absl::Duration longest_call = absl::Minutes(5);
+
+  // Periodic jobs (on the leader).
+  absl::Duration journal_horizon = absl::Hours(24);
+  absl::Duration request_retention = absl::Hours(24);
+  absl::Duration housekeeping_interval = absl::Minutes(1);
+};
+
+class Application {
+ public:
+  // Builds every part and starts serving; UNAVAILABLE if a port cannot be
+  // bound, INVALID_ARGUMENT for an unusable configuration.
+  static absl::StatusOr<std::unique_ptr<Application>> Start(AppConfig config);
+  ~Application();  // Shutdown(grace 10 s) if still running
+
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+
+  int port() const;
+  int metrics_port() const;  // 0 without a metrics port
+  const std::string& instance_id() const;
+
+  // Stops taking calls, answers the waiting ones with where propagation
+  // stands, gives back leased work and leadership, abandons PowerDNS calls
+  // in flight: returns within `grace` even with a server that never answers.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  struct Parts;
+  explicit Application(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace dns
+
+#endif  // DNS_SERVER_APPLICATION_H_

@@ -1,0 +1,159 @@
+#include "server/propagation/claimer.h"
+
+#include <vector>
+
+#include "server/logging.h"
+
+namespace dns {
+
+Claimer::Claimer(PropagationStore& store, Dispatch dispatch, ClaimerOptions options,
+                 std::shared_ptr<Clock> clock)
+    : store_(store),
+      dispatch_(std::move(dispatch)),
+      options_(std::move(options)),
+      clock_(std::move(clock)) {}
+
+Claimer::~Claimer() { Stop(); }
+
+void Claimer::Kick(const std::string& zone, const std::string& request_id) {
+  absl::MutexLock lock(&mu_);
+  if (kicked_.size() < options_.max_kicked || kicked_.count(zone)) {
+    kicked_[zone] = request_id;
+  } else {
+    sweep_ = true;
+  }
+}
+
+void Claimer::Wake() {
+  absl::MutexLock lock(&mu_);
+  sweep_ = true;
+}
+
+void Claimer::Done() {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
+int Claimer::in_flight() {
+  absl::MutexLock lock(&mu_);
+  return in_flight_;
+}
+
+size_t Claimer::kicked() {
+  absl::MutexLock lock(&mu_);
+  return kicked_.size();
+}
+
+bool Claimer::HasWork() {
+  if (stopping_) return true;
+  const absl::Time now = clock_->Now();
+  if (in_flight_ > 0 && now >= next_renew_) return true;
+  if (in_flight_ >= options_.capacity) return false;
+  return !kicked_.empty() || sweep_ || now >= next_sweep_;
+}
+
+void Claimer::RunOnce() {
+  std::vector<std::pair<std::string, std::string>> zones;  // (zone, request id)
+  int free = 0;
+  bool renew = false;
+  bool sweep = false;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    if (in_flight_ > 0 && now >= next_renew_) {
+      renew = true;
+      next_renew_ = now + options_.renew_every;
+    }
+    free = options_.capacity - in_flight_;
+    if (free > 0) {
+      while (!kicked_.empty() && static_cast<int>(zones.size()) < free) {
+        zones.push_back(*kicked_.begin());
+        kicked_.erase(kicked_.begin());
+      }
+      if (sweep_ || now >= next_sweep_) {
+        sweep = true;
+        sweep_ = false;
+        next_sweep_ = now + options_.sweep_every;
+      }
+    }
+  }
+  if (renew) {
+    absl::StatusOr<int64_t> renewed = store_.RenewLeases(options_.owner, options_.lease);
+    if (!renewed.ok()) {
+      Log(spdlog::level::warn, "cannot renew propagation leases",
+          {{"error", std::string(renewed.status().message())}});
+    }
+  }
+  auto claim = [&](const std::optional<std::string>& zone, int limit,
+                   const std::string& request_id) {
+    absl::StatusOr<std::vector<PropagationTask>> tasks =
+        store_.ClaimDue(options_.owner, limit, options_.lease, zone);
+    if (!tasks.ok()) {
+      Log(spdlog::level::warn, "cannot claim propagation work",
+          {{"zone", zone.value_or("")}, {"error", std::string(tasks.status().message())}});
+      // Try again on the next sweep rather than losing the kick.
+      absl::MutexLock lock(&mu_);
+      if (zone) kicked_.emplace(*zone, request_id);
+      return 0;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      in_flight_ += static_cast<int>(tasks->size());
+    }
+    for (PropagationTask& task : *tasks) {
+      task.request_id = request_id;
+      dispatch_(std::move(task));
+    }
+    return static_cast<int>(tasks->size());
+  };
+  for (const auto& [zone, request_id] : zones) {
+    const int room = [&] {
+      absl::MutexLock lock(&mu_);
+      return options_.capacity - in_flight_;
+    }();
+    if (room <= 0) {
+      absl::MutexLock lock(&mu_);
+      kicked_.emplace(zone, request_id);  // later, when a slot frees
+      continue;
+    }
+    claim(zone, room, request_id);
+  }
+  if (sweep) {
+    const int room = [&] {
+      absl::MutexLock lock(&mu_);
+      return options_.capacity - in_flight_;
+    }();
+    // A full batch means more may be due: look again as soon as there is
+    // room.
+    if (room > 0 && claim(std::nullopt, room, "") == room) {
+      absl::MutexLock lock(&mu_);
+      sweep_ = true;
+    }
+  }
+}
+
+void Claimer::Start() {
+  thread_ = std::thread([this] {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        const absl::Time wake_at =
+            std::min(next_sweep_, in_flight_ > 0 ? next_renew_ : absl::InfiniteFuture());
+        auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return HasWork(); };
+        mu_.AwaitWithDeadline(absl::Condition(&has_work), wake_at);
+        if (stopping_) return;
+      }
+      RunOnce();
+    }
+  });
+}
+
+void Claimer::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace dns

@@ -1,0 +1,86 @@
+// Takes propagation work from the durable record for this replica's
+// workers: right away for the zones a commit kicked (here or, through the
+// event hub, on another replica), on a slow safety sweep for whatever else
+// is due (retries, missed events), and never more than the workers can
+// start now, so a claimed row is never left waiting out its lease in a
+// queue. It renews the leases of the work in progress while the process
+// lives; a killed replica's leases run out within one lease.
+#ifndef DNS_SERVER_PROPAGATION_CLAIMER_H_
+#define DNS_SERVER_PROPAGATION_CLAIMER_H_
+
+#include <functional>
+#include <memory>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "client/clock.h"
+#include "storage/propagation_store.h"
+
+namespace dns {
+
+struct ClaimerOptions {
+  // Names this replica in every lease it takes.
+  std::string owner;
+  // Tasks in progress at most (the workers' count).
+  int capacity = 16;
+  absl::Duration lease = absl::Seconds(4);
+  absl::Duration renew_every = absl::Seconds(1);
+  // The safety sweep: the only poll of the database for due work.
+  absl::Duration sweep_every = absl::Seconds(1);
+  // Kicked zones remembered at most; beyond, the next sweep finds them.
+  size_t max_kicked = 10000;
+};
+
+class Claimer {
+ public:
+  using Dispatch = std::function<void(PropagationTask)>;
+
+  Claimer(PropagationStore& store, Dispatch dispatch, ClaimerOptions options,
+          std::shared_ptr<Clock> clock = RealClock());
+  ~Claimer();  // Stop()
+
+  // A write to `zone` committed (by the call `request_id`, may be empty):
+  // claim its rows soon.
+  void Kick(const std::string& zone, const std::string& request_id = "");
+  // Anything may be due now (a server came back, work was released).
+  void Wake();
+  // A dispatched task has finished: its slot is free.
+  void Done();
+
+  // One pass: renews leases when due, claims the kicked zones' rows, sweeps
+  // when due or woken; dispatches what it claimed. The thread runs it in a
+  // loop; tests call it directly with a fake clock.
+  void RunOnce();
+
+  void Start();
+  // Stops claiming; the leases of work in progress stay (see ReleaseAll).
+  void Stop();
+
+  int in_flight();
+  size_t kicked();
+
+ private:
+  bool HasWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  PropagationStore& store_;
+  const Dispatch dispatch_;
+  const ClaimerOptions options_;
+  const std::shared_ptr<Clock> clock_;
+  absl::Mutex mu_;
+  // zone -> the request id of the latest write that kicked it.
+  std::map<std::string, std::string> kicked_ ABSL_GUARDED_BY(mu_);
+  bool sweep_ ABSL_GUARDED_BY(mu_) = true;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time next_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time next_renew_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace dns
+
+#endif  // DNS_SERVER_PROPAGATION_CLAIMER_H_

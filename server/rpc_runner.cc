@@ -1,0 +1,73 @@
+#include "server/rpc_runner.h"
+
+#include <new>
+
+#include "absl/strings/str_cat.h"
+#include "server/call_observer.h"
+#include "server/grpc_status.h"
+#include "server/logging.h"
+
+namespace dns {
+namespace {
+
+absl::Status Escaped(const CallInfo& call, const char* what, absl::StatusCode code) {
+  Log(spdlog::level::err, "unexpected exception in a handler",
+      {{"request_id", call.request_id}, {"method", call.method}, {"exception", what}});
+  if (code == absl::StatusCode::kResourceExhausted) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(call.method, " ran out of memory; request id ", call.request_id));
+  }
+  // The exception's text may hold internals; the caller gets the id to
+  // quote, the log has the rest.
+  return absl::InternalError(absl::StrCat("internal error in ", call.method, "; request id ",
+                                          call.request_id, " (the service logged the cause)"));
+}
+
+}  // namespace
+
+Reply::Reply(grpc::ServerUnaryReactor* reactor) : state_(std::make_shared<State>()) {
+  state_->reactor = reactor;
+}
+
+void Reply::operator()(const absl::Status& status) const {
+  if (state_ == nullptr || state_->done.exchange(true)) return;
+  state_->reactor->Finish(ToGrpcStatus(status));
+}
+
+RpcRunner::RpcRunner(Options options)
+    : options_(options), executor_(Executor::Options{options.threads, options.max_queued}) {}
+
+RpcRunner::~RpcRunner() { Shutdown(); }
+
+void RpcRunner::Shutdown() { executor_.Shutdown(); }
+
+grpc::ServerUnaryReactor* RpcRunner::Serve(grpc::CallbackServerContext* context,
+                                           const char* method, Body body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Reply reply(reactor);
+  CallInfo call;
+  call.request_id = RequestIdOf(*context);
+  call.method = method;
+  call.deadline =
+      std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.longest_call);
+  absl::Status scheduled =
+      executor_.Schedule([call, reply, body = std::move(body)]() mutable {
+        try {
+          body(call, reply);
+        } catch (const std::bad_alloc&) {
+          reply(Escaped(call, "std::bad_alloc", absl::StatusCode::kResourceExhausted));
+        } catch (const std::exception& e) {
+          reply(Escaped(call, e.what(), absl::StatusCode::kInternal));
+        } catch (...) {
+          reply(Escaped(call, "non-standard exception", absl::StatusCode::kInternal));
+        }
+      });
+  if (!scheduled.ok()) {
+    reply(absl::UnavailableError(
+        absl::StrCat("the service is overloaded or stopping (", scheduled.message(),
+                     "); retry with backoff")));
+  }
+  return reactor;
+}
+
+}  // namespace dns
