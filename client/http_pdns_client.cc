@@ -35,6 +35,7 @@
 #include "client/pdns_json.h"
 #include "client/pdns_status.h"
 #include "client/token_bucket.h"
+#include "common/logging.h"
 #include "spdlog/spdlog.h"
 
 namespace dns::pdns {
@@ -399,11 +400,12 @@ class HttpPdnsClient final
     // (parallel creates of one zone end in 201, 409 or 500). Ask.
     absl::StatusOr<ZoneInfo> existing = GetZoneNow(c, zone);
     if (existing.ok()) {
-      Logger().warn(
-          "pdns_create_ambiguous server={} zone={} request_id={} "
-          "outcome=\"{}\" resolution=zone_exists",
-          config_.name, Absolute(zone), RequestIdForLog(c),
-          Redact(std::string(out.status.message())));
+      Log(Logger(), spdlog::level::warn, "pdns_create_ambiguous",
+          {{"server", config_.name},
+           {"zone", Absolute(zone)},
+           {"request_id", RequestIdForLog(c)},
+           {"outcome", Redact(std::string(out.status.message()))},
+           {"resolution", "zone_exists"}});
       return existing;
     }
     if (existing.status().code() == absl::StatusCode::kNotFound) {
@@ -639,18 +641,27 @@ class HttpPdnsClient final
     if (options_.observer) {
       options_.observer(config_.name, OperationOf(req), out.status.code(), elapsed);
     }
-    const bool failure = out.status.code() == absl::StatusCode::kUnavailable;
-    Logger().log(
-        failure ? spdlog::level::warn : spdlog::level::info,
-        "pdns_call server={} method={} path={} status={} code={} "
-        "duration_ms={} attempt={} request_id={}{}{}{}",
-        config_.name, req.method, url_.prefix + req.path,
-        out.http_status == 0 ? std::string("-")
-                             : std::to_string(out.http_status),
-        absl::StatusCodeToString(out.status.code()),
-        absl::ToInt64Milliseconds(elapsed), attempt, RequestIdForLog(ctx),
-        detail.empty() ? "" : " error=\"", Redact(std::string(detail)),
-        detail.empty() ? "" : "\"");
+    const auto level =
+        out.status.code() == absl::StatusCode::kUnavailable ? spdlog::level::warn
+                                                            : spdlog::level::info;
+    spdlog::logger& logger = Logger();
+    if (!logger.should_log(level)) return;
+    const std::string status =
+        out.http_status == 0 ? std::string("-") : std::to_string(out.http_status);
+    const std::string code = absl::StatusCodeToString(out.status.code());
+    const std::string ms = std::to_string(absl::ToInt64Milliseconds(elapsed));
+    const std::string path = url_.prefix + req.path;
+    if (detail.empty()) {
+      Log(logger, level, "pdns_call",
+          {{"server", config_.name}, {"method", req.method}, {"path", path}, {"status", status},
+           {"code", code}, {"duration_ms", ms}, {"attempt", std::to_string(attempt)},
+           {"request_id", RequestIdForLog(ctx)}});
+    } else {
+      Log(logger, level, "pdns_call",
+          {{"server", config_.name}, {"method", req.method}, {"path", path}, {"status", status},
+           {"code", code}, {"duration_ms", ms}, {"attempt", std::to_string(attempt)},
+           {"request_id", RequestIdForLog(ctx)}, {"error", Redact(std::string(detail))}});
+    }
   }
 
   spdlog::logger& Logger() {

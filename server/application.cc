@@ -23,7 +23,7 @@
 #include "server/core/timer_queue.h"
 #include "server/core/weighted_gate.h"
 #include "server/health_reporter.h"
-#include "server/logging.h"
+#include "common/logging.h"
 #include "server/metrics_http.h"
 #include "server/propagation/propagator.h"
 #include "server/record_service.h"

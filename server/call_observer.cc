@@ -6,7 +6,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "server/request_id.h"
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 namespace {

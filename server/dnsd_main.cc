@@ -18,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/application.h"
-#include "server/logging.h"
+#include "common/logging.h"
 #include "storage/migrations.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:50051", "gRPC listen address host:port.");

@@ -1,6 +1,6 @@
 #include "server/health_reporter.h"
 
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 

@@ -35,15 +35,8 @@ grpc::ServerUnaryReactor* RecordServiceImpl::GetRRset(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* RecordServiceImpl::ChangeRRsets(grpc::CallbackServerContext* context,
                                                           const v1::ChangeRRsetsRequest* request,
                                                           v1::ChangeRRsetsResponse* response) {
-  const size_t bytes = request->ByteSizeLong();
-  return runner_.Serve(context, "ChangeRRsets", [this, request, response, bytes](
-                                                    const CallInfo& call, Reply reply) {
-    absl::StatusOr<WeightedGate::Ticket> admitted =
-        large_requests_ == nullptr
-            ? absl::StatusOr<WeightedGate::Ticket>(WeightedGate::Ticket())
-            : large_requests_->Acquire(static_cast<int64_t>(bytes), call.deadline,
-                                       "large requests");
-    if (!admitted.ok()) return reply(admitted.status());
+  return runner_.Serve(context, "ChangeRRsets", [this, request, response](const CallInfo& call,
+                                                                          Reply reply) {
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
     if (!key.ok()) return reply(key.status());
     std::vector<FieldViolation> violations;
@@ -67,7 +60,7 @@ grpc::ServerUnaryReactor* RecordServiceImpl::ChangeRRsets(grpc::CallbackServerCo
     fill(result->propagation);
     ReplyAfterPropagation(manager_.propagation(), *w, result->zone, result->serial, false, since,
                           fill, reply);
-  });
+  }, large_requests_, static_cast<int64_t>(request->ByteSizeLong()));
 }
 
 }  // namespace dns

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/call_observer.h"
 #include "server/grpc_status.h"
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 namespace {
@@ -42,7 +42,8 @@ RpcRunner::~RpcRunner() { Shutdown(); }
 void RpcRunner::Shutdown() { executor_.Shutdown(); }
 
 grpc::ServerUnaryReactor* RpcRunner::Serve(grpc::CallbackServerContext* context,
-                                           const char* method, Body body) {
+                                           const char* method, Body body, WeightedGate* gate,
+                                           int64_t weight) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Reply reply(reactor);
   CallInfo call;
@@ -51,8 +52,12 @@ grpc::ServerUnaryReactor* RpcRunner::Serve(grpc::CallbackServerContext* context,
   call.deadline =
       std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.longest_call);
   absl::Status scheduled =
-      executor_.Schedule([call, reply, body = std::move(body)]() mutable {
+      executor_.Schedule([call, reply, body = std::move(body), gate, weight]() mutable {
         try {
+          absl::StatusOr<WeightedGate::Ticket> admitted =
+              gate == nullptr ? absl::StatusOr<WeightedGate::Ticket>(WeightedGate::Ticket())
+                              : gate->Acquire(weight, call.deadline, "large requests");
+          if (!admitted.ok()) return reply(admitted.status());
           body(call, reply);
         } catch (const std::bad_alloc&) {
           reply(Escaped(call, "std::bad_alloc", absl::StatusCode::kResourceExhausted));

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/executor.h"
+#include "server/core/weighted_gate.h"
 
 namespace dns {
 
@@ -60,9 +61,11 @@ class RpcRunner {
   ~RpcRunner();  // Shutdown()
 
   using Body = std::function<void(const CallInfo&, Reply)>;
-  // Returns the call's reactor at once; `body` runs on the executor.
+  // Returns the call's reactor at once; `body` runs on the executor. With a
+  // `gate`, the body first waits (until the call's deadline) for `weight` of
+  // it: large requests are admitted a bounded number of bytes at a time.
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const char* method,
-                                  Body body);
+                                  Body body, WeightedGate* gate = nullptr, int64_t weight = 0);
   // Runs what is queued, then stops the threads.
   void Shutdown();
 

@@ -14,7 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "server/domain/page_token.h"
-#include "server/logging.h"
+#include "common/logging.h"
 #include "common/status_details.h"
 
 namespace dns {
@@ -62,10 +62,6 @@ bool ValidHost(absl::string_view host) {
 std::string Scrub(std::string message, absl::string_view key) {
   if (key.size() >= 4) absl::StrReplaceAll({{key, "<redacted>"}}, &message);
   return message;
-}
-
-std::string Fingerprint(const std::vector<std::string>& parts) {
-  return absl::StrJoin(parts, "\x1f");
 }
 
 const char* ModeName(ServerMode mode) {
@@ -341,17 +337,11 @@ absl::StatusOr<ListResult<Server>> ServerManager::ListServers(const ListServersQ
   if (!size.ok()) return InvalidField("page_size", std::string(size.status().message()));
   if (auto bad = CheckLocation(query.filter.location)) return InvalidField("location", *bad);
   const std::string fingerprint =
-      Fingerprint({"servers", query.filter.location,
-                   query.filter.mode ? ModeName(*query.filter.mode) : ""});
-  std::string after;
-  if (!query.page_token.empty()) {
-    absl::StatusOr<std::vector<std::string>> key = DecodePageToken(query.page_token, fingerprint);
-    if (!key.ok() || key->size() != 1) {
-      return InvalidField("page_token", key.ok() ? "page_token is malformed"
-                                                 : std::string(key.status().message()));
-    }
-    after = key->front();
-  }
+      FilterFingerprint({"servers", query.filter.location,
+                         query.filter.mode ? ModeName(*query.filter.mode) : ""});
+  absl::StatusOr<std::vector<std::string>> start = PageStart(query.page_token, fingerprint, 1);
+  if (!start.ok()) return start.status();
+  const std::string after = start->empty() ? "" : start->front();
   absl::StatusOr<Page<Server>> page = store_.ListServers(query.filter, after, *size);
   if (!page.ok()) return page.status();
   ListResult<Server> result{std::move(page->items), ""};

@@ -64,10 +64,6 @@ std::optional<size_t> ChangeIndexOf(absl::string_view field) {
   return index;
 }
 
-std::string Fingerprint(const std::vector<std::string>& parts) {
-  return absl::StrJoin(parts, "\x1f");
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> CanonicalHostmaster(absl::string_view input, absl::string_view zone) {
@@ -406,17 +402,11 @@ absl::StatusOr<ListResult<Zone>> ZoneManager::ListZones(const ListZonesQuery& qu
   CheckId(filter.hosting_service_id, "hosting_service_id", violations);
   CheckId(filter.name_prefix, "name_prefix", violations);
   if (!violations.empty()) return InvalidFields(violations);
-  const std::string fingerprint = Fingerprint(
+  const std::string fingerprint = FilterFingerprint(
       {"zones", filter.account, filter.customer_id, filter.hosting_service_id, filter.name_prefix});
-  std::string after;
-  if (!query.page_token.empty()) {
-    absl::StatusOr<std::vector<std::string>> key = DecodePageToken(query.page_token, fingerprint);
-    if (!key.ok() || key->size() != 1) {
-      return InvalidField("page_token", key.ok() ? "page_token is malformed"
-                                                 : std::string(key.status().message()));
-    }
-    after = key->front();
-  }
+  absl::StatusOr<std::vector<std::string>> start = PageStart(query.page_token, fingerprint, 1);
+  if (!start.ok()) return start.status();
+  const std::string after = start->empty() ? "" : start->front();
   absl::StatusOr<Page<Zone>> page = store_.ListZones(filter, after, *size);
   if (!page.ok()) return page.status();
   ListResult<Zone> result{std::move(page->items), ""};
@@ -534,17 +524,11 @@ absl::StatusOr<ListResult<RRset>> ZoneManager::ListRRsets(const ListRRsetsQuery&
     if (!type.ok()) return InvalidField("type", std::string(type.status().message()));
     filter.type = *type;
   }
-  const std::string fingerprint = Fingerprint({"rrsets", *zone, filter.name, filter.type});
-  std::string after_name, after_type;
-  if (!query.page_token.empty()) {
-    absl::StatusOr<std::vector<std::string>> key = DecodePageToken(query.page_token, fingerprint);
-    if (!key.ok() || key->size() != 2) {
-      return InvalidField("page_token", key.ok() ? "page_token is malformed"
-                                                 : std::string(key.status().message()));
-    }
-    after_name = (*key)[0];
-    after_type = (*key)[1];
-  }
+  const std::string fingerprint = FilterFingerprint({"rrsets", *zone, filter.name, filter.type});
+  absl::StatusOr<std::vector<std::string>> start = PageStart(query.page_token, fingerprint, 2);
+  if (!start.ok()) return start.status();
+  const std::string after_name = start->empty() ? "" : (*start)[0];
+  const std::string after_type = start->empty() ? "" : (*start)[1];
   absl::StatusOr<Page<RRset>> page =
       store_.ListRRsets(*zone, filter, after_name, after_type, *size);
   if (!page.ok()) return page.status();

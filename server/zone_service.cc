@@ -122,15 +122,8 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::DeleteZone(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ZoneServiceImpl::ImportZone(grpc::CallbackServerContext* context,
                                                       const v1::ImportZoneRequest* request,
                                                       v1::Zone* response) {
-  const size_t bytes = request->ByteSizeLong();
-  return runner_.Serve(context, "ImportZone", [this, request, response, bytes](
-                                                  const CallInfo& call, Reply reply) {
-    absl::StatusOr<WeightedGate::Ticket> admitted =
-        large_requests_ == nullptr
-            ? absl::StatusOr<WeightedGate::Ticket>(WeightedGate::Ticket())
-            : large_requests_->Acquire(static_cast<int64_t>(bytes), call.deadline,
-                                       "large requests");
-    if (!admitted.ok()) return reply(admitted.status());
+  return runner_.Serve(context, "ImportZone", [this, request, response](const CallInfo& call,
+                                                                        Reply reply) {
     absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
     if (!key.ok()) return reply(key.status());
     absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
@@ -154,7 +147,7 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::ImportZone(grpc::CallbackServerContex
     ReplyAfterPropagation(
         manager_.propagation(), *w, zone->name, zone->serial, false, since,
         [response](const auto& states) { FillZonePropagation(response, states); }, reply);
-  });
+  }, large_requests_, static_cast<int64_t>(request->ByteSizeLong()));
 }
 
 grpc::ServerUnaryReactor* ZoneServiceImpl::ExportZone(grpc::CallbackServerContext* context,

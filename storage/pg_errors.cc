@@ -48,7 +48,9 @@ absl::Status FromSqlError(const pqxx::sql_error& e, const std::string& operation
   if (state == "57014") {
     return absl::DeadlineExceededError(absl::StrCat(operation, ": ", message));
   }
-  spdlog::error("database error in {}: [{}] {}", operation, state, e.what());
+  // The primary message only: DETAIL can quote a row (a constraint failure
+  // on the servers table would show its sealed key).
+  spdlog::error("database error in {}: [{}] {}", operation, state, message);
   return absl::InternalError(absl::StrCat("database error in ", operation));
 }
 
@@ -70,7 +72,7 @@ absl::Status StatusFromCurrentException(const std::string& operation) {
         operation, ": the database connection broke during commit; the outcome "
                    "is unknown, retry with the same request_id"));
   } catch (const std::exception& e) {
-    spdlog::error("unexpected error in {}: {}", operation, e.what());
+    spdlog::error("unexpected error in {}: {}", operation, PrimaryMessage(e.what()));
     return absl::InternalError(absl::StrCat("internal error in ", operation));
   }
 }

@@ -1,7 +1,7 @@
 #include "server/core/job_runner.h"
 
 #include "absl/strings/str_cat.h"
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 

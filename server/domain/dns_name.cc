@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "server/domain/quote.h"
 #include "server/domain/string_view_compat.h"
 
 namespace dns {
@@ -19,23 +20,7 @@ namespace {
 using internal::Av;
 using internal::Sv;
 
-// Error messages quote user input; a 300-character label would drown the
-// message, so long inputs are shortened.
-constexpr size_t kMaxQuotedLength = 40;
 
-std::string Quote(absl::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxQuotedLength)) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      absl::StrAppendFormat(&out, "\\x%02x", u);
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (text.size() > kMaxQuotedLength) out += "...";
-  return out;
-}
 
 std::string DescribeChar(char c) {
   const unsigned char u = static_cast<unsigned char>(c);

@@ -9,6 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
+#include "common/status_details.h"
 #include "absl/strings/string_view.h"
 #include "server/domain/string_view_compat.h"
 
@@ -135,6 +137,22 @@ absl::StatusOr<int> PageSize(int requested) {
   }
   if (requested == 0) return kDefaultPageSize;
   return std::min(requested, kMaxPageSize);
+}
+
+std::string FilterFingerprint(const std::vector<std::string>& filters) {
+  return absl::StrJoin(filters, "\x1f");
+}
+
+absl::StatusOr<std::vector<std::string>> PageStart(std::string_view page_token,
+                                                   std::string_view filter_fingerprint,
+                                                   size_t key_parts) {
+  if (page_token.empty()) return std::vector<std::string>();
+  absl::StatusOr<std::vector<std::string>> key = DecodePageToken(page_token, filter_fingerprint);
+  if (!key.ok() || key->size() != key_parts) {
+    return InvalidField("page_token", key.ok() ? "page_token is malformed"
+                                               : std::string(key.status().message()));
+  }
+  return key;
 }
 
 }  // namespace dns

@@ -45,6 +45,17 @@ inline constexpr int kMaxPageSize = 1000;
 // negative ones are INVALID_ARGUMENT on `page_size`.
 absl::StatusOr<int> PageSize(int requested);
 
+// A list call's filters as one fingerprint for the tokens above.
+std::string FilterFingerprint(const std::vector<std::string>& filters);
+
+// Where a page starts: the keyset position carried by `page_token` (empty:
+// the first page, an empty vector), which must have been issued for the
+// same filters and hold `key_parts` values. INVALID_ARGUMENT on the field
+// "page_token" otherwise (with the field violation).
+absl::StatusOr<std::vector<std::string>> PageStart(std::string_view page_token,
+                                                   std::string_view filter_fingerprint,
+                                                   size_t key_parts);
+
 }  // namespace dns
 
 #endif  // DNS_SERVER_DOMAIN_PAGE_TOKEN_H_

@@ -22,6 +22,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "server/domain/dns_name.h"
+#include "server/domain/quote.h"
 #include "server/domain/string_view_compat.h"
 
 namespace dns {
@@ -34,22 +35,7 @@ constexpr uint64_t kMaxUint8 = 255;
 constexpr uint64_t kMaxUint16 = 65535;
 constexpr uint64_t kMaxUint32 = 4294967295;
 constexpr uint64_t kMaxTtl = 2147483647;
-// Error messages quote user input; keep them readable.
-constexpr size_t kMaxQuotedLength = 40;
 
-std::string Quote(absl::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, kMaxQuotedLength)) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x7f) {
-      absl::StrAppendFormat(&out, "\\x%02x", u);
-    } else {
-      out.push_back(c);
-    }
-  }
-  if (text.size() > kMaxQuotedLength) out += "...";
-  return out;
-}
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_details.h"
-#include "server/logging.h"
+#include "common/logging.h"
 #include "server/propagation/propagation_waiter.h"
 
 namespace dns {

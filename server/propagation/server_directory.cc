@@ -1,6 +1,6 @@
 #include "server/propagation/server_directory.h"
 
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 

@@ -3,7 +3,7 @@
 #include <future>
 
 #include "absl/time/clock.h"
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/request_id.h"
-#include "server/logging.h"
+#include "common/logging.h"
 
 namespace dns {
 namespace {
@@ -18,7 +18,6 @@ absl::Duration Backoff(const WorkerOptions& o, int attempts) {
   return d * jitter(rng);
 }
 
-const absl::Status& StatusOf(const absl::Status& s) { return s; }
 template <typename T>
 const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
   return s.status();

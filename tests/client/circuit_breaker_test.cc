@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "client/fake_clock.h"
+#include "tests/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -17,7 +17,7 @@
 
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "client/fake_dns_prober.h"
+#include "tests/testing/fake_dns_prober.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/executor.h"
-#include "client/fake_pdns_client.h"
+#include "tests/testing/fake_pdns_client.h"
 #include "client/pdns_client.h"
 #include "gtest/gtest.h"
 #include "tests/client/test_peer.h"

@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/executor.h"
-#include "client/fake_clock.h"
+#include "tests/testing/fake_clock.h"
 #include "client/pdns_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

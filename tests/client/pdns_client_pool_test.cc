@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "client/fake_pdns_client.h"
+#include "tests/testing/fake_pdns_client.h"
 #include "client/fan_out.h"
 #include "gtest/gtest.h"
 

@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/call_observer.h"
-#include "server/logging.h"
+#include "common/logging.h"
 #include "server/zone_manager.h"
 #include "server/zone_service.h"
 #include "spdlog/sinks/ostream_sink.h"

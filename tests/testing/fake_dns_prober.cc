@@ -1,4 +1,4 @@
-#include "client/fake_dns_prober.h"
+#include "tests/testing/fake_dns_prober.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "client/fake_clock.h"
+#include "tests/testing/fake_clock.h"
 
 namespace dns {
 

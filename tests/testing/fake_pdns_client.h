@@ -2,8 +2,8 @@
 // code that drives PowerDNS (propagation, consistency, failover). It applies
 // creates, deletes and RRset changes the way PowerDNS does, records every
 // call, and can be told to fail or to be slow.
-#ifndef DNS_CLIENT_FAKE_PDNS_CLIENT_H_
-#define DNS_CLIENT_FAKE_PDNS_CLIENT_H_
+#ifndef DNS_TESTS_TESTING_FAKE_PDNS_CLIENT_H_
+#define DNS_TESTS_TESTING_FAKE_PDNS_CLIENT_H_
 
 #include <memory>
 #include <optional>
@@ -93,4 +93,4 @@ class FakePdnsClient final : public PdnsClient {
 
 }  // namespace dns::pdns
 
-#endif  // DNS_CLIENT_FAKE_PDNS_CLIENT_H_
+#endif  // DNS_TESTS_TESTING_FAKE_PDNS_CLIENT_H_

@@ -1,7 +1,7 @@
 // Scripted DnsProber for tests of the health monitor and of propagation
 // confirmation: answers are set per (address, port, name, type).
-#ifndef DNS_CLIENT_FAKE_DNS_PROBER_H_
-#define DNS_CLIENT_FAKE_DNS_PROBER_H_
+#ifndef DNS_TESTS_TESTING_FAKE_DNS_PROBER_H_
+#define DNS_TESTS_TESTING_FAKE_DNS_PROBER_H_
 
 #include <cstdint>
 #include <map>
@@ -46,4 +46,4 @@ class FakeDnsProber final : public DnsProber {
 
 }  // namespace dns
 
-#endif  // DNS_CLIENT_FAKE_DNS_PROBER_H_
+#endif  // DNS_TESTS_TESTING_FAKE_DNS_PROBER_H_

@@ -1,4 +1,4 @@
-#include "client/fake_pdns_client.h"
+#include "tests/testing/fake_pdns_client.h"
 
 #include <algorithm>
 #include <deque>

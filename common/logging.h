@@ -1,6 +1,6 @@
 // Structured log lines: logfmt for people, JSON lines for collectors.
-#ifndef DNS_SERVER_LOGGING_H_
-#define DNS_SERVER_LOGGING_H_
+#ifndef DNS_COMMON_LOGGING_H_
+#define DNS_COMMON_LOGGING_H_
 
 #include <initializer_list>
 #include <string>
@@ -23,7 +23,10 @@ using LogField = std::pair<absl::string_view, std::string>;
 // format ("msg=... request_id=..." or {"msg":..., "request_id":...}).
 void Log(spdlog::level::level_enum level, absl::string_view message,
          std::initializer_list<LogField> fields);
+// The same line on `logger`.
+void Log(spdlog::logger& logger, spdlog::level::level_enum level, absl::string_view message,
+         std::initializer_list<LogField> fields);
 
 }  // namespace dns
 
-#endif  // DNS_SERVER_LOGGING_H_
+#endif  // DNS_COMMON_LOGGING_H_

@@ -1,6 +1,6 @@
 // Manually driven clock for unit tests of anything that takes a dns::Clock.
-#ifndef DNS_CLIENT_FAKE_CLOCK_H_
-#define DNS_CLIENT_FAKE_CLOCK_H_
+#ifndef DNS_TESTS_TESTING_FAKE_CLOCK_H_
+#define DNS_TESTS_TESTING_FAKE_CLOCK_H_
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -32,4 +32,4 @@ class FakeClock final : public Clock {
 
 }  // namespace dns
 
-#endif  // DNS_CLIENT_FAKE_CLOCK_H_
+#endif  // DNS_TESTS_TESTING_FAKE_CLOCK_H_
