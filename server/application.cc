@@ -174,6 +174,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   PropagatorOptions propagation;
   propagation.claimer.owner = p->instance;
   propagation.claimer.capacity = c.propagation_workers;
+  propagation.claimer.per_server = std::max(1, c.pdns.max_in_flight);
   propagation.claimer.lease = c.propagation_lease;
   propagation.claimer.renew_every = std::max(absl::Milliseconds(100), c.propagation_lease / 4);
   propagation.claimer.sweep_every = c.propagation_sweep;

@@ -59,23 +59,39 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
   // Two claim statements, not one with "$4 = '' OR zone = $4": a generic
   // plan for the OR form cannot use the primary key, and the per-zone claim
   // (one per committed write) then walks every pending row.
+  // The rows a claim may take: due, server not in maintenance, room left
+  // for the server ($5: {server: room}, $6: the room of any other).
+  constexpr char kDue[] =
+      " FROM dnsv1.zone_servers zs2 JOIN dnsv1.servers s ON s.name = zs2.server"
+      " WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
+      "   AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
+      "   AND NOT s.maintenance"
+      "   AND COALESCE(($5::jsonb ->> zs2.server)::int, $6) > 0";
   constexpr char kClaimHead[] =
       "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval, lease_owner = $3,"
-      "   claim_seq = zs.claim_seq + 1"
-      " FROM (SELECT zs2.zone, zs2.server FROM dnsv1.zone_servers zs2"
-      "       JOIN dnsv1.servers s ON s.name = zs2.server"
-      "       WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
-      "         AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
-      "         AND NOT s.maintenance";
+      "   claim_seq = zs.claim_seq + 1 FROM (";
   constexpr char kClaimTail[] =
-      "       FOR UPDATE OF zs2 SKIP LOCKED) due"
-      " WHERE zs.zone = due.zone AND zs.server = due.server"
+      ") due WHERE zs.zone = due.zone AND zs.server = due.server"
       " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
       "   zs.zone_deleted, zs.full_sync, zs.attempts, zs.claim_seq";
-  conn.prepare("claim_due", absl::StrCat(kClaimHead,
-      "       ORDER BY zs2.next_attempt_time LIMIT $1", kClaimTail));
-  conn.prepare("claim_zone", absl::StrCat(kClaimHead, " AND zs2.zone = $4",
-      "       LIMIT $1", kClaimTail));
+  // The sweep: the oldest due rows, no more per server than its room.
+  // SKIP LOCKED needs a plain select; the per-server cut is made above it.
+  conn.prepare("claim_due", absl::StrCat(
+      kClaimHead,
+      "SELECT c.zone, c.server FROM ("
+      "  SELECT l.zone, l.server, l.next_attempt_time,"
+      "    row_number() OVER (PARTITION BY l.server ORDER BY l.next_attempt_time) AS rn"
+      "  FROM (SELECT zs2.zone, zs2.server, zs2.next_attempt_time", kDue,
+      "          AND $4::text IS NULL"
+      "        ORDER BY zs2.next_attempt_time LIMIT $1 * 4"
+      "        FOR UPDATE OF zs2 SKIP LOCKED) l) c"
+      " WHERE c.rn <= COALESCE(($5::jsonb ->> c.server)::int, $6)"
+      " ORDER BY c.next_attempt_time LIMIT $1",
+      kClaimTail));
+  // One zone's rows after its commit: one per server at most.
+  conn.prepare("claim_zone", absl::StrCat(
+      kClaimHead, "SELECT zs2.zone, zs2.server", kDue, " AND zs2.zone = $4",
+      " LIMIT $1 FOR UPDATE OF zs2 SKIP LOCKED", kClaimTail));
   // Outcomes are recorded only under the claim they were made under.
   conn.prepare("mark_applied", absl::StrCat(
       "UPDATE dnsv1.zone_servers zs SET applied_serial = $3, lease_until = NULL,"
@@ -97,22 +113,26 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
 
 absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
     const std::string& owner, int limit, absl::Duration lease,
-    const std::optional<std::string>& zone) {
+    const std::optional<std::string>& zone, const ClaimRoom& room) {
+  const std::string rooms = json(room.room).dump();
   return RunPg<std::vector<PropagationTask>>(
       *progress_pool_, "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
         pqxx::nontransaction txn(conn);
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of
         // queueing behind each other.
         pqxx::result rows =
-            zone ? txn.exec_prepared("claim_zone", limit, IntervalText(lease), owner, *zone)
-                 : txn.exec_prepared("claim_due", limit, IntervalText(lease), owner);
+            zone ? txn.exec_prepared("claim_zone", limit, IntervalText(lease), owner, *zone,
+                                     rooms, room.default_room)
+                 : txn.exec_prepared("claim_due", limit, IntervalText(lease), owner,
+                                     static_cast<const char*>(nullptr), rooms,
+                                     room.default_room);
         std::vector<PropagationTask> tasks;
         for (const auto& row : rows) {
           tasks.push_back(PropagationTask{
               row[0].as<std::string>(), row[1].as<std::string>(),
               static_cast<uint32_t>(row[2].as<int64_t>()),
               static_cast<uint32_t>(row[3].as<int64_t>()), row[4].as<bool>(), row[5].as<bool>(),
-              row[6].as<int>(), row[7].as<int64_t>()});
+              row[6].as<int>(), row[7].as<int64_t>(), ""});
         }
         return tasks;
       });

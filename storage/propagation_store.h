@@ -7,6 +7,7 @@
 #ifndef DNS_STORAGE_PROPAGATION_STORE_H_
 #define DNS_STORAGE_PROPAGATION_STORE_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -34,6 +35,14 @@ struct PropagationTask {
   std::string request_id;
 };
 
+// How many tasks a claim may take per server: `room` for the servers it
+// names (0: none, e.g. a server known to be down), `default_room` for the
+// others (at most that many tasks in progress per server).
+struct ClaimRoom {
+  std::map<std::string, int> room;
+  int default_room = 1 << 20;
+};
+
 // (name, type) of an RRset; names absolute with the trailing dot.
 using RRsetKey = std::pair<std::string, std::string>;
 
@@ -54,11 +63,12 @@ class PropagationStore {
 
   // Leases to `owner`, for `lease`, up to `limit` due rows (not in sync, not
   // leased or lease run out, next attempt reached, server not in
-  // maintenance); only `zone`'s rows when given. Every claim bumps the
-  // row's claim counter, returned as the task's fencing token.
+  // maintenance), at most `room`'s share per server; only `zone`'s rows
+  // when given. Every claim bumps the row's claim counter, returned as the
+  // task's fencing token.
   virtual absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
       const std::string& owner, int limit, absl::Duration lease,
-      const std::optional<std::string>& zone) = 0;
+      const std::optional<std::string>& zone, const ClaimRoom& room = {}) = 0;
   // Extends every lease `owner` holds to now + `lease`; returns how many.
   virtual absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) = 0;
   // Gives back every row `owner` holds without counting an attempt

@@ -7,11 +7,13 @@
 namespace dns {
 
 Claimer::Claimer(PropagationStore& store, Dispatch dispatch, ClaimerOptions options,
-                 std::shared_ptr<Clock> clock)
+                 std::shared_ptr<Clock> clock, Failing failing, ServerCount servers)
     : store_(store),
       dispatch_(std::move(dispatch)),
       options_(std::move(options)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      failing_(std::move(failing)),
+      servers_(std::move(servers)) {}
 
 Claimer::~Claimer() { Stop(); }
 
@@ -29,9 +31,29 @@ void Claimer::Wake() {
   sweep_ = true;
 }
 
-void Claimer::Done() {
+void Claimer::Done(const std::string& server) {
   absl::MutexLock lock(&mu_);
   --in_flight_;
+  auto it = in_flight_by_server_.find(server);
+  if (it != in_flight_by_server_.end() && --it->second <= 0) in_flight_by_server_.erase(it);
+}
+
+ClaimRoom Claimer::Room() {
+  const int servers = servers_ ? std::max(1, servers_()) : 1;
+  const int share = std::max(1, std::min(options_.per_server, options_.capacity / servers));
+  ClaimRoom room;
+  room.default_room = share;
+  const std::vector<std::string> down = failing_ ? failing_() : std::vector<std::string>();
+  absl::MutexLock lock(&mu_);
+  for (const auto& [server, n] : in_flight_by_server_) room.room[server] = std::max(0, share - n);
+  // A server that is down keeps one slot: its pushes go on failing at
+  // their backoff (its breaker opens, its rows say why) without holding
+  // more than one worker.
+  for (const std::string& server : down) {
+    const auto it = in_flight_by_server_.find(server);
+    room.room[server] = it == in_flight_by_server_.end() ? 1 : 0;
+  }
+  return room;
 }
 
 int Claimer::in_flight() {
@@ -87,7 +109,7 @@ void Claimer::RunOnce() {
   auto claim = [&](const std::optional<std::string>& zone, int limit,
                    const std::string& request_id) {
     absl::StatusOr<std::vector<PropagationTask>> tasks =
-        store_.ClaimDue(options_.owner, limit, options_.lease, zone);
+        store_.ClaimDue(options_.owner, limit, options_.lease, zone, Room());
     if (!tasks.ok()) {
       Log(spdlog::level::warn, "cannot claim propagation work",
           {{"zone", zone.value_or("")}, {"error", std::string(tasks.status().message())}});
@@ -99,6 +121,7 @@ void Claimer::RunOnce() {
     {
       absl::MutexLock lock(&mu_);
       in_flight_ += static_cast<int>(tasks->size());
+      for (const PropagationTask& task : *tasks) ++in_flight_by_server_[task.server];
     }
     for (PropagationTask& task : *tasks) {
       task.request_id = request_id;

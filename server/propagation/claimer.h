@@ -27,6 +27,10 @@ struct ClaimerOptions {
   std::string owner;
   // Tasks in progress at most (the workers' count).
   int capacity = 16;
+  // Tasks in progress for one server at most, and never more than its fair
+  // share of the workers (capacity / servers, at least 1): a server that
+  // hangs can hold no more than its share, the others keep theirs.
+  int per_server = 8;
   absl::Duration lease = absl::Seconds(4);
   absl::Duration renew_every = absl::Seconds(1);
   // The safety sweep: the only poll of the database for due work.
@@ -38,9 +42,16 @@ struct ClaimerOptions {
 class Claimer {
  public:
   using Dispatch = std::function<void(PropagationTask)>;
+  // Servers known to be down (the recovery prober's): one task at a time
+  // for them until they answer again, so their rows wait, not the workers.
+  using Failing = std::function<std::vector<std::string>()>;
+
+  // How many servers there are (for the fair share); null: one.
+  using ServerCount = std::function<int()>;
 
   Claimer(PropagationStore& store, Dispatch dispatch, ClaimerOptions options,
-          std::shared_ptr<Clock> clock = RealClock());
+          std::shared_ptr<Clock> clock = RealClock(), Failing failing = {},
+          ServerCount servers = {});
   ~Claimer();  // Stop()
 
   // A write to `zone` committed (by the call `request_id`, may be empty):
@@ -48,8 +59,8 @@ class Claimer {
   void Kick(const std::string& zone, const std::string& request_id = "");
   // Anything may be due now (a server came back, work was released).
   void Wake();
-  // A dispatched task has finished: its slot is free.
-  void Done();
+  // A dispatched task for `server` has finished: its slot is free.
+  void Done(const std::string& server);
 
   // One pass: renews leases when due, claims the kicked zones' rows, sweeps
   // when due or woken; dispatches what it claimed. The thread runs it in a
@@ -65,12 +76,18 @@ class Claimer {
 
  private:
   bool HasWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Room per server for the next claim: one slot at most for a server that
+  // is down, what is left of its share for the others.
+  ClaimRoom Room();
 
   PropagationStore& store_;
   const Dispatch dispatch_;
   const ClaimerOptions options_;
   const std::shared_ptr<Clock> clock_;
+  const Failing failing_;
+  const ServerCount servers_;
   absl::Mutex mu_;
+  std::map<std::string, int> in_flight_by_server_ ABSL_GUARDED_BY(mu_);
   // zone -> the request id of the latest write that kicked it.
   std::map<std::string, std::string> kicked_ ABSL_GUARDED_BY(mu_);
   bool sweep_ ABSL_GUARDED_BY(mu_) = true;

@@ -27,7 +27,8 @@ Propagator::Propagator(PropagationStore& store, ZoneStore& zones, ServerStore& s
                 },
                 options.recovery),
       claimer_(store, [this](PropagationTask task) { workers_.Submit(std::move(task)); },
-               options.claimer),
+               options.claimer, RealClock(), [this] { return recovery_.failing(); },
+               [this] { return directory_.size(); }),
       workers_(store, directory_, pusher_, confirmer_, recovery_, claimer_, hub,
                options.workers) {}
 

@@ -73,6 +73,11 @@ bool ServerDirectory::Empty() {
   return servers_.empty() && !stale_;
 }
 
+int ServerDirectory::size() {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(servers_.size());
+}
+
 void ServerDirectory::ResetClient(const std::string& name) {
   std::optional<Server> server;
   {

@@ -40,6 +40,7 @@ class ServerDirectory {
   std::vector<Server> Servers();
   // No server registered (as of the last reload): writes cost nothing more.
   bool Empty();
+  int size();
   // A fresh client for `name` (its circuit breaker closed again).
   void ResetClient(const std::string& name);
 

@@ -50,7 +50,7 @@ void PropagationWorkers::Stop() {
 
 void PropagationWorkers::Submit(PropagationTask task) {
   absl::Status scheduled = pool_.Schedule([this, task]() mutable { Process(task); });
-  if (!scheduled.ok()) claimer_.Done();  // shutting down: the lease is given back later
+  if (!scheduled.ok()) claimer_.Done(task.server);  // stopping: the lease is given back
 }
 
 template <typename Fn>
@@ -134,7 +134,7 @@ void PropagationWorkers::Process(const PropagationTask& task) {
   }
   // Newer changes arrived while this push was under way.
   if (recorded.ok() && recorded->more && !stopping_) claimer_.Kick(task.zone);
-  claimer_.Done();
+  claimer_.Done(task.server);
 }
 
 }  // namespace dns

@@ -52,6 +52,7 @@ struct FakePdnsClient::State {
   std::map<std::string, std::deque<absl::Status>> fail_next ABSL_GUARDED_BY(mu);
   absl::Status fail_all ABSL_GUARDED_BY(mu);
   absl::Duration latency ABSL_GUARDED_BY(mu) = absl::ZeroDuration();
+  bool aborted ABSL_GUARDED_BY(mu) = false;
   std::string version ABSL_GUARDED_BY(mu) = "4.7.3";
   Statistics statistics ABSL_GUARDED_BY(mu) = {{"uptime", "1"}};
 
@@ -89,6 +90,13 @@ std::future<R> Dispatch(const std::shared_ptr<State>& state,
   }
   auto finish = [state, method = std::move(call.method),
                  apply = std::move(apply), promise]() mutable {
+    {
+      absl::MutexLock lock(&state->mu);
+      if (state->aborted) {
+        promise->set_value(R(absl::CancelledError("abandoned: the client was aborted")));
+        return;
+      }
+    }
     absl::Status injected = state->Injected(method);
     if (!injected.ok()) {
       promise->set_value(R(std::move(injected)));
@@ -99,8 +107,15 @@ std::future<R> Dispatch(const std::shared_ptr<State>& state,
   if (latency <= absl::ZeroDuration()) {
     finish();
   } else {
-    std::thread([finish = std::move(finish), latency]() mutable {
-      absl::SleepFor(latency);
+    std::thread([state, finish = std::move(finish), latency]() mutable {
+      {
+        // Aborting the client ends the wait at once.
+        absl::MutexLock lock(&state->mu);
+        auto aborted = [&state]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state->mu) {
+          return state->aborted;
+        };
+        state->mu.AwaitWithTimeout(absl::Condition(&aborted), latency);
+      }
       finish();
     }).detach();
   }
@@ -125,6 +140,11 @@ void FakePdnsClient::FailNext(const std::string& method, absl::Status status,
 void FakePdnsClient::FailAll(absl::Status status) {
   absl::MutexLock lock(&state_->mu);
   state_->fail_all = std::move(status);
+}
+
+void FakePdnsClient::Abort() {
+  absl::MutexLock lock(&state_->mu);
+  state_->aborted = true;
 }
 
 void FakePdnsClient::SetLatency(absl::Duration latency) {

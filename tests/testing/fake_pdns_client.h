@@ -55,6 +55,9 @@ class FakePdnsClient final : public PdnsClient {
   // ---- PdnsClient ----
   const std::string& server_name() const override { return server_name_; }
   ClientStats stats() override { return ClientStats{}; }
+  // Calls waiting out their latency end at once with CANCELLED, and every
+  // later call too.
+  void Abort() override;
 
   std::future<absl::StatusOr<ServerInfo>> AsyncGetServerInfo(
       const CallContext& ctx) override;

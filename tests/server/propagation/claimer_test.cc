@@ -1,0 +1,171 @@
+// The claimer over the in-memory propagation record and a fake clock.
+#include "server/propagation/claimer.h"
+
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/fake_propagation_store.h"
+
+namespace dns {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+class ClaimerTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Claimer> MakeClaimer(const std::string& owner, int capacity,
+                                       std::vector<PropagationTask>* out,
+                                       Claimer::Failing failing = {}) {
+    ClaimerOptions options;
+    options.owner = owner;
+    options.capacity = capacity;
+    options.per_server = 2;
+    options.lease = absl::Seconds(4);
+    options.renew_every = absl::Seconds(1);
+    options.sweep_every = absl::Seconds(1);
+    return std::make_unique<Claimer>(
+        store_, [out](PropagationTask t) { out->push_back(std::move(t)); }, options, clock_,
+        std::move(failing));
+  }
+
+  std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
+  FakePropagationStore store_{clock_};
+};
+
+std::vector<std::string> Keys(const std::vector<PropagationTask>& tasks) {
+  std::vector<std::string> out;
+  for (const auto& t : tasks) out.push_back(t.zone + "@" + t.server);
+  return out;
+}
+
+TEST_F(ClaimerTest, ClaimsAKickedZoneAtOnceWithItsRequestId) {
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 8, &claimed);
+  claimer->RunOnce();  // the first pass sweeps: nothing due yet
+  store_.Enqueue("a.test.", "ns1", 5);
+  store_.Enqueue("a.test.", "ns2", 5);
+  store_.Enqueue("b.test.", "ns1", 7);
+  claimer->Kick("a.test.", "req-1");
+  claimer->RunOnce();  // kicked: no waiting for the sweep
+  EXPECT_THAT(Keys(claimed), UnorderedElementsAre("a.test.@ns1", "a.test.@ns2"));
+  EXPECT_EQ(claimed[0].request_id, "req-1");
+  EXPECT_EQ(store_.row("a.test.", "ns1").owner, "replica-a");
+  EXPECT_EQ(claimer->in_flight(), 2);
+  // b.test. waits for the sweep.
+  claimer->RunOnce();
+  EXPECT_EQ(claimed.size(), 2u);
+  clock_->Advance(absl::Seconds(1));
+  claimer->RunOnce();
+  EXPECT_EQ(claimed.size(), 3u);
+}
+
+TEST_F(ClaimerTest, NeverClaimsMoreThanItsWorkersCanStart) {
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 3, &claimed);
+  for (int i = 0; i < 5; ++i) store_.Enqueue("z" + std::to_string(i) + ".test.", "ns" + std::to_string(i), 1);
+  claimer->Wake();
+  claimer->RunOnce();
+  EXPECT_EQ(claimed.size(), 3u);
+  clock_->Advance(absl::Seconds(2));
+  claimer->RunOnce();
+  EXPECT_EQ(claimed.size(), 3u);  // no room
+  claimer->Done(claimed[0].server);
+  claimer->RunOnce();
+  EXPECT_EQ(claimed.size(), 4u);
+}
+
+TEST_F(ClaimerTest, AServerTakesAtMostItsShareAndADownOneNone) {
+  std::vector<PropagationTask> claimed;
+  std::vector<std::string> down = {"dead"};
+  auto claimer = MakeClaimer("replica-a", 16, &claimed, [&] { return down; });
+  for (int i = 0; i < 4; ++i) {
+    store_.Enqueue("z" + std::to_string(i) + ".test.", "slow", 1);
+    store_.Enqueue("z" + std::to_string(i) + ".test.", "dead", 1);
+    store_.Enqueue("z" + std::to_string(i) + ".test.", "live", 1);
+  }
+  claimer->Wake();
+  claimer->RunOnce();
+  int slow = 0, dead = 0, live = 0;
+  for (const auto& t : claimed) {
+    slow += t.server == "slow";
+    dead += t.server == "dead";
+    live += t.server == "live";
+  }
+  // Each server up to its share (2), a down one a single slot.
+  EXPECT_EQ(dead, 1);
+  EXPECT_EQ(live, 2);
+  EXPECT_EQ(slow, 2);
+  // A finished task frees a slot of its server only.
+  claimer->Done("live");
+  clock_->Advance(absl::Seconds(1));
+  claimer->RunOnce();
+  EXPECT_EQ(claimed.size(), 6u);
+  EXPECT_EQ(claimed.back().server, "live");
+}
+
+TEST_F(ClaimerTest, RenewsItsLeasesWhileWorkIsInProgress) {
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 4, &claimed);
+  store_.Enqueue("a.test.", "ns1", 1);
+  claimer->Kick("a.test.");
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 1u);
+  const absl::Time first_lease = store_.row("a.test.", "ns1").lease_until;
+  clock_->Advance(absl::Seconds(3));
+  claimer->RunOnce();
+  EXPECT_GE(store_.renewals(), 1);
+  EXPECT_GT(store_.row("a.test.", "ns1").lease_until, first_lease);
+  // Nothing in progress: nothing to renew.
+  claimer->Done("ns1");
+  const int renewals = store_.renewals();
+  clock_->Advance(absl::Seconds(3));
+  claimer->RunOnce();
+  EXPECT_EQ(store_.renewals(), renewals);
+}
+
+TEST_F(ClaimerTest, TwoReplicasNeverClaimTheSameRowAtOnce) {
+  std::vector<PropagationTask> a_claimed, b_claimed;
+  auto a = MakeClaimer("replica-a", 4, &a_claimed);
+  auto b = MakeClaimer("replica-b", 4, &b_claimed);
+  store_.Enqueue("a.test.", "ns1", 1);
+  a->Kick("a.test.");
+  b->Kick("a.test.");
+  a->RunOnce();
+  b->RunOnce();
+  EXPECT_EQ(a_claimed.size() + b_claimed.size(), 1u);
+  // A's lease runs out (A was killed): B takes the row over, with a new
+  // fencing token.
+  clock_->Advance(absl::Seconds(5));
+  b->Wake();
+  b->RunOnce();
+  ASSERT_EQ(b_claimed.size(), 1u);
+  EXPECT_GT(b_claimed[0].claim, a_claimed[0].claim);
+  EXPECT_EQ(store_.row("a.test.", "ns1").owner, "replica-b");
+}
+
+TEST_F(ClaimerTest, ALateResultUnderALostClaimIsDiscarded) {
+  std::vector<PropagationTask> a_claimed, b_claimed;
+  auto a = MakeClaimer("replica-a", 4, &a_claimed);
+  auto b = MakeClaimer("replica-b", 4, &b_claimed);
+  store_.Enqueue("a.test.", "ns1", 1);
+  a->Kick("a.test.");
+  a->RunOnce();
+  ASSERT_EQ(a_claimed.size(), 1u);
+  // A's worker pauses past its lease; B takes over and fails its push.
+  clock_->Advance(absl::Seconds(5));
+  b->Wake();
+  b->RunOnce();
+  ASSERT_EQ(b_claimed.size(), 1u);
+  ASSERT_TRUE(store_.MarkFailed(b_claimed[0], "refused", absl::Seconds(1), false)->current);
+  // A resumes and reports success: discarded, B's outcome stands.
+  absl::StatusOr<Recorded> late = store_.MarkApplied(a_claimed[0], false);
+  ASSERT_TRUE(late.ok());
+  EXPECT_FALSE(late->current);
+  EXPECT_EQ(store_.row("a.test.", "ns1").state, "ERROR");
+}
+
+}  // namespace
+}  // namespace dns
