@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -50,8 +51,11 @@ constexpr int64_t kLeaderLockId = 0x646e7376316c6472;  // "dnsv1ldr"
 std::string DefaultInstanceId() {
   char host[256] = {0};
   if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return absl::StrCat(host[0] ? host : "dnsd", "-", getpid(), "-",
-                      NewRequestId().substr(0, 6));
+  std::string name = host[0] ? host : "dnsd";
+  for (char& ch : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') ch = '-';
+  }
+  return absl::StrCat(name.substr(0, 32), "-", getpid(), "-", NewRequestId().substr(0, 6));
 }
 
 std::string WithStatementTimeout(const std::string& url, absl::Duration timeout) {
@@ -123,6 +127,16 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   p->config = std::move(config);
   AppConfig& c = p->config;
   p->instance = c.instance_id.empty() ? DefaultInstanceId() : c.instance_id;
+  // It names this replica in leases and in its database sessions'
+  // application_name (how other replicas see that it lives).
+  if (p->instance.size() > 48 ||
+      !std::all_of(p->instance.begin(), p->instance.end(), [](char ch) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.' ||
+               ch == '_';
+      })) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--instance_id '", p->instance, "' must be 1-48 letters, digits, '-', '.' or '_'"));
+  }
 
   absl::StatusOr<SecretBox> box = SecretBox::FromBase64Key(c.secret_key);
   c.secret_key.clear();  // the box holds it now

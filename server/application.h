@@ -22,7 +22,7 @@ struct AppConfig {
   std::string metrics_listen = "0.0.0.0:9464";
   std::string database_url;
   int db_pool_size = 16;
-  int db_propagation_pool_size = 4;
+  int db_propagation_pool_size = 8;
   absl::Duration db_acquire_timeout = absl::Seconds(5);
   absl::Duration db_statement_timeout = absl::Seconds(10);
   // Names this replica in leases and logs; empty: host-pid-random.

@@ -34,11 +34,13 @@ ABSL_FLAG(absl::Duration, journal_horizon, absl::Hours(24),
           "Change journal kept at most this long; a server away longer gets full syncs.");
 ABSL_FLAG(absl::Duration, request_retention, absl::Hours(24),
           "How long a request_id is remembered; a retry after that is a new request.");
+ABSL_FLAG(absl::Duration, housekeeping_interval, absl::Minutes(1),
+          "How often the leader prunes the journal and expires request ids.");
 ABSL_FLAG(std::string, database_url, "",
           "PostgreSQL URL, e.g. postgresql://dns@db:5432/dns (required).");
 ABSL_FLAG(int, db_pool_size, 16,
           "Maximum PostgreSQL connections for RPCs and propagation reads.");
-ABSL_FLAG(int, db_propagation_pool_size, 4,
+ABSL_FLAG(int, db_propagation_pool_size, 8,
           "Further PostgreSQL connections for the propagator's progress records (claims, "
           "applied/failed marks).");
 ABSL_FLAG(absl::Duration, db_acquire_timeout, absl::Seconds(5),
@@ -116,7 +118,7 @@ constexpr const char* kFlagNames[] = {
     "max_message_bytes", "max_large_request_bytes", "max_full_sync_rrsets", "health_interval",
     "secret_key", "server_check_timeout", "rpc_threads", "shutdown_grace", "propagation_workers",
     "propagation_lease", "propagation_sweep", "propagation_max_backoff", "journal_horizon",
-    "request_retention", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
+    "request_retention", "housekeeping_interval", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
     "pdns_max_body_bytes", "pdns_rate_limit_qps", "pdns_breaker_failures", "pdns_breaker_open"};
 
 std::string EnvName(absl::string_view flag) {
@@ -207,6 +209,7 @@ AppConfig ConfigFromFlags() {
   c.max_large_request_bytes = static_cast<int64_t>(absl::GetFlag(FLAGS_max_large_request_bytes));
   c.journal_horizon = absl::GetFlag(FLAGS_journal_horizon);
   c.request_retention = absl::GetFlag(FLAGS_request_retention);
+  c.housekeeping_interval = absl::GetFlag(FLAGS_housekeeping_interval);
   return c;
 }
 

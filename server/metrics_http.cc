@@ -24,6 +24,12 @@ absl::StatusOr<int> MetricsHttpServer::Start(const std::string& listen) {
   std::string host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   server_ = std::make_unique<httplib::Server>();
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, which would
+  // let a second dnsd on the host share the port and answer half the scrapes.
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // Scrapes and probes are few: two threads, not one per core.
   server_->new_task_queue = [] { return new httplib::ThreadPool(2); };
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {

@@ -60,11 +60,17 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
   // plan for the OR form cannot use the primary key, and the per-zone claim
   // (one per committed write) then walks every pending row.
   // The rows a claim may take: due, server not in maintenance, room left
-  // for the server ($5: {server: room}, $6: the room of any other).
+  // for the server ($5: {server: room}, $6: the room of any other). A lease
+  // ends when it runs out or when its owner is gone: every connection of a
+  // replica carries application_name "dnsd-<instance>", and PostgreSQL
+  // drops the sessions of a killed process at once, so its work is taken
+  // over at the next claim instead of after the lease.
   constexpr char kDue[] =
       " FROM dnsv1.zone_servers zs2 JOIN dnsv1.servers s ON s.name = zs2.server"
       " WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
-      "   AND (zs2.lease_until IS NULL OR zs2.lease_until < now())"
+      "   AND (zs2.lease_until IS NULL OR zs2.lease_until < now()"
+      "        OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE starts_with("
+      "          a.application_name, left('dnsd-' || zs2.lease_owner, 63))))"
       "   AND NOT s.maintenance"
       "   AND COALESCE(($5::jsonb ->> zs2.server)::int, $6) > 0";
   constexpr char kClaimHead[] =
@@ -88,9 +94,10 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
       " WHERE c.rn <= COALESCE(($5::jsonb ->> c.server)::int, $6)"
       " ORDER BY c.next_attempt_time LIMIT $1",
       kClaimTail));
-  // One zone's rows after its commit: one per server at most.
-  conn.prepare("claim_zone", absl::StrCat(
-      kClaimHead, "SELECT zs2.zone, zs2.server", kDue, " AND zs2.zone = $4",
+  // The rows of zones commits kicked ($4: a JSON array of names).
+  conn.prepare("claim_zones", absl::StrCat(
+      kClaimHead, "SELECT zs2.zone, zs2.server", kDue,
+      " AND zs2.zone = ANY (ARRAY(SELECT jsonb_array_elements_text($4::jsonb)))",
       " LIMIT $1 FOR UPDATE OF zs2 SKIP LOCKED", kClaimTail));
   // Outcomes are recorded only under the claim they were made under.
   conn.prepare("mark_applied", absl::StrCat(
@@ -113,7 +120,7 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
 
 absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
     const std::string& owner, int limit, absl::Duration lease,
-    const std::optional<std::string>& zone, const ClaimRoom& room) {
+    const std::vector<std::string>& zones, const ClaimRoom& room) {
   const std::string rooms = json(room.room).dump();
   return RunPg<std::vector<PropagationTask>>(
       *progress_pool_, "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
@@ -121,8 +128,9 @@ absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of
         // queueing behind each other.
         pqxx::result rows =
-            zone ? txn.exec_prepared("claim_zone", limit, IntervalText(lease), owner, *zone,
-                                     rooms, room.default_room)
+            !zones.empty()
+                ? txn.exec_prepared("claim_zones", limit, IntervalText(lease), owner,
+                                    json(zones).dump(), rooms, room.default_room)
                  : txn.exec_prepared("claim_due", limit, IntervalText(lease), owner,
                                      static_cast<const char*>(nullptr), rooms,
                                      room.default_room);

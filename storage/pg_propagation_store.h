@@ -30,7 +30,7 @@ class PgPropagationStore : public PropagationStore {
 
   absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
       const std::string& owner, int limit, absl::Duration lease,
-      const std::optional<std::string>& zone, const ClaimRoom& room = {}) override;
+      const std::vector<std::string>& zones, const ClaimRoom& room = {}) override;
   absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) override;
   absl::StatusOr<int64_t> ReleaseAll(const std::string& owner) override;
   absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(const std::string& zone,

@@ -63,12 +63,13 @@ class PropagationStore {
 
   // Leases to `owner`, for `lease`, up to `limit` due rows (not in sync, not
   // leased or lease run out, next attempt reached, server not in
-  // maintenance), at most `room`'s share per server; only `zone`'s rows
-  // when given. Every claim bumps the row's claim counter, returned as the
+  // maintenance), at most `room`'s share per server; only the rows of
+  // `zones` when it is not empty (the zones commits kicked), else the
+  // oldest due. Every claim bumps the row's claim counter, returned as the
   // task's fencing token.
   virtual absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
       const std::string& owner, int limit, absl::Duration lease,
-      const std::optional<std::string>& zone, const ClaimRoom& room = {}) = 0;
+      const std::vector<std::string>& zones, const ClaimRoom& room = {}) = 0;
   // Extends every lease `owner` holds to now + `lease`; returns how many.
   virtual absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) = 0;
   // Gives back every row `owner` holds without counting an attempt

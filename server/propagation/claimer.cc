@@ -106,16 +106,19 @@ void Claimer::RunOnce() {
           {{"error", std::string(renewed.status().message())}});
     }
   }
-  auto claim = [&](const std::optional<std::string>& zone, int limit,
-                   const std::string& request_id) {
+  // The kicked zones' rows in one statement, then the sweep's.
+  auto claim = [&](const std::vector<std::pair<std::string, std::string>>& kicked, int limit) {
+    std::vector<std::string> names;
+    for (const auto& [zone, request_id] : kicked) names.push_back(zone);
     absl::StatusOr<std::vector<PropagationTask>> tasks =
-        store_.ClaimDue(options_.owner, limit, options_.lease, zone, Room());
+        store_.ClaimDue(options_.owner, limit, options_.lease, names, Room());
     if (!tasks.ok()) {
       Log(spdlog::level::warn, "cannot claim propagation work",
-          {{"zone", zone.value_or("")}, {"error", std::string(tasks.status().message())}});
-      // Try again on the next sweep rather than losing the kick.
+          {{"zones", std::to_string(names.size())},
+           {"error", std::string(tasks.status().message())}});
+      // Try again on the next pass rather than losing the kicks.
       absl::MutexLock lock(&mu_);
-      if (zone) kicked_.emplace(*zone, request_id);
+      for (const auto& [zone, request_id] : kicked) kicked_.emplace(zone, request_id);
       return 0;
     }
     {
@@ -124,22 +127,19 @@ void Claimer::RunOnce() {
       for (const PropagationTask& task : *tasks) ++in_flight_by_server_[task.server];
     }
     for (PropagationTask& task : *tasks) {
-      task.request_id = request_id;
+      for (const auto& [zone, request_id] : kicked) {
+        if (zone == task.zone) task.request_id = request_id;
+      }
       dispatch_(std::move(task));
     }
     return static_cast<int>(tasks->size());
   };
-  for (const auto& [zone, request_id] : zones) {
-    const int room = [&] {
+  if (!zones.empty()) {
+    // Rows a kick could not take now (no room) are the sweep's.
+    if (claim(zones, free) == free) {
       absl::MutexLock lock(&mu_);
-      return options_.capacity - in_flight_;
-    }();
-    if (room <= 0) {
-      absl::MutexLock lock(&mu_);
-      kicked_.emplace(zone, request_id);  // later, when a slot frees
-      continue;
+      sweep_ = true;
     }
-    claim(zone, room, request_id);
   }
   if (sweep) {
     const int room = [&] {
@@ -148,7 +148,7 @@ void Claimer::RunOnce() {
     }();
     // A full batch means more may be due: look again as soon as there is
     // room.
-    if (room > 0 && claim(std::nullopt, room, "") == room) {
+    if (room > 0 && claim({}, room) == room) {
       absl::MutexLock lock(&mu_);
       sweep_ = true;
     }

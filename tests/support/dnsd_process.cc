@@ -18,6 +18,7 @@ absl::StatusOr<std::unique_ptr<DnsdProcess>> DnsdProcess::Start(
   dnsd->dir_ = MakeTempDir("dnsdtest");
   dnsd->log_path_ = dnsd->dir_ + "/dnsd.log";
   dnsd->port_ = FreeTcpPort();
+  dnsd->metrics_port_ = FreeTcpPort();
   if (absl::Status s = dnsd->Launch(); !s.ok()) return s;
   spdlog::info("dnsd on {} (log {})", dnsd->target(), dnsd->log_path_);
   return dnsd;
@@ -26,7 +27,8 @@ absl::StatusOr<std::unique_ptr<DnsdProcess>> DnsdProcess::Start(
 absl::Status DnsdProcess::Launch() {
   std::vector<std::string> argv = {
       dnsd_path_, absl::StrCat("--listen=", target()),
-      absl::StrCat("--database_url=", database_url_), "--log_level=debug"};
+      absl::StrCat("--database_url=", database_url_), "--log_level=debug",
+      absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_)};
   argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
   absl::StatusOr<std::unique_ptr<Subprocess>> process =
       Subprocess::Start(std::move(argv), {}, log_path_);

@@ -30,6 +30,8 @@ class DnsdProcess {
   // "127.0.0.1:PORT", for grpc::CreateChannel.
   std::string target() const;
   int port() const { return port_; }
+  // Its /metrics, /healthz and /readyz port on 127.0.0.1.
+  int metrics_port() const { return metrics_port_; }
   // The running process's id (0 when it is not running).
   pid_t pid() const { return process_ ? process_->pid() : 0; }
   const std::string& log_path() const { return log_path_; }
@@ -56,6 +58,7 @@ class DnsdProcess {
   std::string dir_;
   std::string log_path_;
   int port_ = 0;
+  int metrics_port_ = 0;
   std::unique_ptr<Subprocess> process_;
 };
 

@@ -70,12 +70,14 @@ ServerPropagation FakePropagationStore::View(const std::string& server, const Ro
 
 absl::StatusOr<std::vector<PropagationTask>> FakePropagationStore::ClaimDue(
     const std::string& owner, int limit, absl::Duration lease,
-    const std::optional<std::string>& zone, const ClaimRoom& room) {
+    const std::vector<std::string>& zones, const ClaimRoom& room) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
   std::vector<std::pair<absl::Time, std::pair<std::string, std::string>>> due;
   for (const auto& [key, row] : rows_) {
-    if (zone && key.first != *zone) continue;
+    if (!zones.empty() && std::find(zones.begin(), zones.end(), key.first) == zones.end()) {
+      continue;
+    }
     if (row.state == "IN_SYNC" || row.next_attempt > now || row.lease_until >= now) continue;
     if (maintenance_.count(key.second)) continue;
     due.push_back({row.next_attempt, key});
