@@ -19,8 +19,12 @@ Claimer::~Claimer() { Stop(); }
 
 void Claimer::Kick(const std::string& zone, const std::string& request_id) {
   absl::MutexLock lock(&mu_);
-  if (kicked_.size() < options_.max_kicked || kicked_.count(zone)) {
-    kicked_[zone] = request_id;
+  auto it = kicked_.find(zone);
+  if (it != kicked_.end()) {
+    // A worker's re-kick (no id) must not hide the write that asked.
+    if (!request_id.empty()) it->second = request_id;
+  } else if (kicked_.size() < options_.max_kicked) {
+    kicked_.emplace(zone, request_id);
   } else {
     sweep_ = true;
   }
