@@ -17,7 +17,25 @@ class CallScheduler::Core : public std::enable_shared_from_this<Core> {
   Core(Executor& executor, int max_in_flight, size_t max_queued)
       : executor_(executor),
         max_in_flight_(std::max(1, max_in_flight)),
-        max_queued_(max_queued) {}
+        max_queued_(max_queued),
+        limit_(max_in_flight_) {}
+
+  void Report(bool overloaded) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (overloaded) {
+        limit_ = std::max(1.0, limit_ / 2);
+      } else {
+        limit_ = std::min<double>(max_in_flight_, limit_ + 1.0 / limit_);
+      }
+    }
+    if (!overloaded) Pump();
+  }
+
+  int limit() {
+    absl::MutexLock lock(&mu_);
+    return static_cast<int>(limit_);
+  }
 
   void Submit(std::string zone_key, Job job) {
     bool full;
@@ -57,7 +75,7 @@ class CallScheduler::Core : public std::enable_shared_from_this<Core> {
       {
         absl::MutexLock lock(&mu_);
         for (auto it = pending_.begin();
-             it != pending_.end() && in_flight_ < max_in_flight_;) {
+             it != pending_.end() && in_flight_ < static_cast<int>(limit_);) {
           if (!it->zone_key.empty() && busy_zones_.contains(it->zone_key)) {
             ++it;  // Later jobs of this zone stay behind it: order is kept.
             continue;
@@ -103,6 +121,7 @@ class CallScheduler::Core : public std::enable_shared_from_this<Core> {
   absl::Mutex mu_;
   std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  double limit_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> busy_zones_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -116,7 +135,11 @@ void CallScheduler::Submit(std::string zone_key, Job job) {
   core_->Submit(std::move(zone_key), std::move(job));
 }
 
+void CallScheduler::Report(bool overloaded) { core_->Report(overloaded); }
+
 int CallScheduler::in_flight() { return core_->in_flight(); }
+
+int CallScheduler::limit() { return core_->limit(); }
 
 size_t CallScheduler::queued() { return core_->queued(); }
 

@@ -1,6 +1,13 @@
 // Admission control for one PowerDNS server: at most N calls in flight, a
 // bounded wait queue behind them, and at most one write per zone at a time.
 //
+// N adapts to the server (additive increase, multiplicative decrease): each
+// answer saying the server could not cope (5xx, 429) halves it, down to 1;
+// each success adds 1/N, back up to the configured bound. A server that
+// fails under concurrency, as PowerDNS on gsqlite3 does ("database is
+// locked" for parallel writes), settles near what it can take instead of
+// failing half the calls sent to it.
+//
 // Why per zone: PowerDNS applies concurrent PATCHes of one zone without
 // locking and leaves duplicate rows behind (PowerDNS issues #7128, #10448).
 // Why a bound: each API request opens its own database connection there.
@@ -39,8 +46,14 @@ class CallScheduler {
   // never overlap and start in the order they were submitted.
   void Submit(std::string zone_key, Job job);
 
+  // What an answer of the server said (unreachable servers report nothing:
+  // the circuit breaker deals with them).
+  void Report(bool overloaded);
+
   int in_flight();
   size_t queued();
+  // The current bound on calls in flight.
+  int limit();
 
  private:
   // Shared with the tasks on the executor, which do their bookkeeping after

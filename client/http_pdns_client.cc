@@ -195,7 +195,7 @@ class HttpPdnsClient final
   const std::string& server_name() const override { return config_.name; }
 
   ClientStats stats() override {
-    return ClientStats{scheduler_.in_flight(), scheduler_.queued(),
+    return ClientStats{scheduler_.in_flight(), scheduler_.queued(), scheduler_.limit(),
                        breaker_.state(), breaker_.consecutive_failures()};
   }
 
@@ -496,6 +496,7 @@ class HttpPdnsClient final
       } else {
         breaker_.RecordSuccess();
       }
+      if (out.http_status != 0) scheduler_.Report(IsServerFailure(out.http_status));
       if (out.status.code() != absl::StatusCode::kUnavailable) return out;
       const bool may_repeat = req.idempotent || !sent;
       if (!may_repeat || attempt >= max_attempts) return out;

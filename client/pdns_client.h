@@ -107,6 +107,8 @@ struct ClientOptions {
 struct ClientStats {
   int in_flight = 0;
   size_t queued = 0;
+  // The adaptive bound on calls in flight (see CallScheduler).
+  int limit = 0;
   CircuitBreaker::State circuit = CircuitBreaker::State::kClosed;
   int consecutive_failures = 0;
 };

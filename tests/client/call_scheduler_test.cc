@@ -120,6 +120,59 @@ TEST_F(CallSchedulerTest, FullQueueRefusesAtOnce) {
   EXPECT_TRUE(b.get().ok());
 }
 
+// Overload answers halve the bound (down to 1); successes add 1/N each, so
+// the way back up is gradual: the additive-increase, multiplicative-decrease
+// rule of TCP congestion control.
+TEST_F(CallSchedulerTest, OverloadHalvesTheLimitAndSuccessesRaiseItSlowly) {
+  CallScheduler scheduler(executor_, 8, 1000);
+  EXPECT_EQ(scheduler.limit(), 8);
+  scheduler.Report(true);
+  EXPECT_EQ(scheduler.limit(), 4);
+  scheduler.Report(true);
+  scheduler.Report(true);
+  EXPECT_EQ(scheduler.limit(), 1);
+  scheduler.Report(true);
+  EXPECT_EQ(scheduler.limit(), 1) << "never below one call";
+  scheduler.Report(false);
+  EXPECT_EQ(scheduler.limit(), 2) << "1 + 1/1";
+  scheduler.Report(false);
+  EXPECT_EQ(scheduler.limit(), 2) << "2 + 1/2 rounds down";
+  int successes = 2;
+  while (scheduler.limit() < 8 && successes < 1000) {
+    scheduler.Report(false);
+    ++successes;
+  }
+  EXPECT_EQ(scheduler.limit(), 8);
+  // About 1 + 2 + ... + 7 successes from one back to eight.
+  EXPECT_GE(successes, 20);
+  EXPECT_LE(successes, 40);
+  for (int i = 0; i < 100; ++i) scheduler.Report(false);
+  EXPECT_EQ(scheduler.limit(), 8) << "never above the configured bound";
+}
+
+// A lowered limit is what admission uses: with the limit at 1, a second job
+// waits behind a running one although 3 slots are configured.
+TEST_F(CallSchedulerTest, AdmissionFollowsTheLoweredLimit) {
+  CallScheduler scheduler(executor_, 3, 1000);
+  scheduler.Report(true);
+  scheduler.Report(true);
+  ASSERT_EQ(scheduler.limit(), 1);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> started;
+  auto first = Submit(scheduler, "", [&started, released] {
+    started.set_value();
+    released.wait();
+  });
+  started.get_future().wait();
+  auto second = Submit(scheduler, "", [] {});
+  EXPECT_EQ(scheduler.in_flight(), 1);
+  EXPECT_EQ(scheduler.queued(), 1u);
+  release.set_value();
+  EXPECT_TRUE(first.get().ok());
+  EXPECT_TRUE(second.get().ok());
+}
+
 TEST(CallSchedulerShutdownTest, JobsGetAnErrorOnceTheExecutorIsGone) {
   Executor executor(Executor::Options{.threads = 1, .max_queued = 16});
   CallScheduler scheduler(executor, 1, 16);
