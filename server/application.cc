@@ -194,6 +194,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   propagation.claimer.sweep_every = c.propagation_sweep;
   propagation.workers.threads = c.propagation_workers;
   propagation.workers.max_backoff = c.propagation_max_backoff;
+  propagation.claimer.hold = std::max(absl::ZeroDuration(), c.propagation_coalesce);
   propagation.max_full_sync_rrsets = c.max_full_sync_rrsets;
   p->propagator = std::make_unique<Propagator>(*p->propagation_store, *p->zone_store,
                                                *p->server_store, *p->clients, *p->prober,

@@ -37,6 +37,7 @@ struct AppConfig {
   int propagation_workers = 16;
   absl::Duration propagation_lease = absl::Seconds(4);
   absl::Duration propagation_max_backoff = absl::Seconds(30);
+  absl::Duration propagation_coalesce = absl::Milliseconds(250);
   absl::Duration propagation_sweep = absl::Seconds(1);
   int64_t max_full_sync_rrsets = 200000;
   pdns::ClientOptions pdns;

@@ -93,6 +93,10 @@ ABSL_FLAG(absl::Duration, propagation_sweep, absl::Seconds(1),
           "expired leases).");
 ABSL_FLAG(absl::Duration, propagation_max_backoff, absl::Seconds(30),
           "Longest wait between retries of a failing push.");
+ABSL_FLAG(absl::Duration, propagation_coalesce, absl::Milliseconds(250),
+          "A zone that keeps changing is pushed to each server at most once per this "
+          "interval, its changes together; a change to a quiet zone goes out at once. 0: push "
+          "after every push that found newer changes.");
 ABSL_FLAG(int, pdns_threads, 16, "PowerDNS API calls in flight across all servers.");
 ABSL_FLAG(int, pdns_max_in_flight, 8,
           "PowerDNS API calls in flight per server (each costs it a database connection).");
@@ -117,7 +121,7 @@ constexpr const char* kFlagNames[] = {
     "max_records_per_rrset", "max_content_octets", "max_changes_per_batch", "max_import_rrsets",
     "max_message_bytes", "max_large_request_bytes", "max_full_sync_rrsets", "health_interval",
     "secret_key", "server_check_timeout", "rpc_threads", "shutdown_grace", "propagation_workers",
-    "propagation_lease", "propagation_sweep", "propagation_max_backoff", "journal_horizon",
+    "propagation_lease", "propagation_sweep", "propagation_max_backoff", "propagation_coalesce", "journal_horizon",
     "request_retention", "housekeeping_interval", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
     "pdns_max_body_bytes", "pdns_rate_limit_qps", "pdns_breaker_failures", "pdns_breaker_open"};
 
@@ -194,6 +198,7 @@ AppConfig ConfigFromFlags() {
   c.propagation_lease = absl::GetFlag(FLAGS_propagation_lease);
   c.propagation_sweep = absl::GetFlag(FLAGS_propagation_sweep);
   c.propagation_max_backoff = absl::GetFlag(FLAGS_propagation_max_backoff);
+  c.propagation_coalesce = absl::GetFlag(FLAGS_propagation_coalesce);
   c.max_full_sync_rrsets = absl::GetFlag(FLAGS_max_full_sync_rrsets);
   c.pdns_threads = absl::GetFlag(FLAGS_pdns_threads);
   c.pdns.max_in_flight = absl::GetFlag(FLAGS_pdns_max_in_flight);

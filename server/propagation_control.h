@@ -21,8 +21,10 @@ class PropagationControl {
   virtual ~PropagationControl() = default;
 
   // A write to `zone` committed (on behalf of the call `request_id`): push
-  // it now, here or on another replica.
-  virtual void Kick(const std::string& zone, const std::string& request_id) = 0;
+  // it, here or on another replica; at once when `caller_waits` for it,
+  // else once the zone's hold has passed (a busy zone's changes coalesce).
+  virtual void Kick(const std::string& zone, const std::string& request_id,
+                    bool caller_waits) = 0;
   // Calls `done` once every server has `serial` (or dropped a deleted
   // zone), failed twice since `since`, or at `deadline`, with the states
   // then. Holds no thread while it waits; `done` must be quick.

@@ -98,7 +98,7 @@ ZoneManager::ZoneManager(ZoneStore& store, ZoneDefaults defaults,
 std::vector<ServerPropagation> ZoneManager::AfterWrite(const std::string& zone, uint32_t serial,
                                                        bool deleted, const WriteOptions& w) {
   if (propagation_ == nullptr) return {};
-  propagation_->Kick(zone, w.request_id);
+  propagation_->Kick(zone, w.request_id, w.wait > absl::ZeroDuration());
   if (w.wait > absl::ZeroDuration() || deleted) return {};
   absl::StatusOr<std::vector<ServerPropagation>> state = propagation_->State(zone);
   return state.ok() ? *std::move(state) : std::vector<ServerPropagation>();
@@ -376,7 +376,8 @@ absl::StatusOr<SyncResult> ZoneManager::SyncZone(const std::string& name,
   }
   absl::StatusOr<uint32_t> serial = propagation_->RequestSync(*canonical, servers);
   if (!serial.ok()) return serial.status();
-  propagation_->Kick(*canonical, w.request_id);
+  // Asked for by name: never held back.
+  propagation_->Kick(*canonical, w.request_id, /*caller_waits=*/true);
   SyncResult result{*canonical, *serial, {}};
   if (w.wait <= absl::ZeroDuration()) {
     absl::StatusOr<std::vector<ServerPropagation>> states = propagation_->State(*canonical);

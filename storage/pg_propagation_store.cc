@@ -65,9 +65,11 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
   // replica carries application_name "dnsd-<instance>", and PostgreSQL
   // drops the sessions of a killed process at once, so its work is taken
   // over at the next claim instead of after the lease.
+  // Both statements add when a row is due ($7 is the hold, see
+  // ClaimRequest).
   constexpr char kDue[] =
       " FROM dnsv1.zone_servers zs2 JOIN dnsv1.servers s ON s.name = zs2.server"
-      " WHERE zs2.state <> 'IN_SYNC' AND zs2.next_attempt_time <= now()"
+      " WHERE zs2.state <> 'IN_SYNC'"
       "   AND (zs2.lease_until IS NULL OR zs2.lease_until < now()"
       "        OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE starts_with("
       "          a.application_name, left('dnsd-' || zs2.lease_owner, 63))))"
@@ -75,7 +77,7 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
       "   AND COALESCE(($5::jsonb ->> zs2.server)::int, $6) > 0";
   constexpr char kClaimHead[] =
       "UPDATE dnsv1.zone_servers zs SET lease_until = now() + $2::interval, lease_owner = $3,"
-      "   claim_seq = zs.claim_seq + 1 FROM (";
+      "   claim_seq = zs.claim_seq + 1, hold_until = now() + $7::interval FROM (";
   constexpr char kClaimTail[] =
       ") due WHERE zs.zone = due.zone AND zs.server = due.server"
       " RETURNING zs.zone, zs.server, zs.desired_serial, zs.applied_serial,"
@@ -88,16 +90,19 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
       "  SELECT l.zone, l.server, l.next_attempt_time,"
       "    row_number() OVER (PARTITION BY l.server ORDER BY l.next_attempt_time) AS rn"
       "  FROM (SELECT zs2.zone, zs2.server, zs2.next_attempt_time", kDue,
-      "          AND $4::text IS NULL"
+      "          AND zs2.next_attempt_time <= now() AND $4::text IS NULL"
       "        ORDER BY zs2.next_attempt_time LIMIT $1 * 4"
       "        FOR UPDATE OF zs2 SKIP LOCKED) l) c"
       " WHERE c.rn <= COALESCE(($5::jsonb ->> c.server)::int, $6)"
       " ORDER BY c.next_attempt_time LIMIT $1",
       kClaimTail));
-  // The rows of zones commits kicked ($4: a JSON array of names).
+  // The rows of zones commits kicked ($4: a JSON array of names), due or
+  // urgent ($8: the zones whose writers wait).
   conn.prepare("claim_zones", absl::StrCat(
       kClaimHead, "SELECT zs2.zone, zs2.server", kDue,
       " AND zs2.zone = ANY (ARRAY(SELECT jsonb_array_elements_text($4::jsonb)))",
+      " AND (zs2.next_attempt_time <= now()"
+      "      OR zs2.zone = ANY (ARRAY(SELECT jsonb_array_elements_text($8::jsonb))))",
       " LIMIT $1 FOR UPDATE OF zs2 SKIP LOCKED", kClaimTail));
   // Outcomes are recorded only under the claim they were made under.
   conn.prepare("mark_applied", absl::StrCat(
@@ -107,7 +112,11 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
       " pending_since = CASE WHEN desired_serial = $3 AND NOT zone_deleted THEN NULL"
       "                      ELSE pending_since END,"
       " state = CASE WHEN desired_serial = $3 AND NOT zone_deleted THEN 'IN_SYNC'"
-      "              ELSE 'PENDING' END"
+      "              ELSE 'PENDING' END,"
+      // Newer changes wait for the claim's hold (unchanged when it has
+      // passed: an unchanged indexed column keeps the update HOT).
+      " next_attempt_time = CASE WHEN desired_serial <> $3 AND hold_until > now()"
+      "                          THEN hold_until ELSE next_attempt_time END"
       " WHERE zone = $1 AND server = $2 AND claim_seq = $5 RETURNING ", kRowColumns));
   conn.prepare("mark_failed", absl::StrCat(
       "UPDATE dnsv1.zone_servers zs SET state = 'ERROR', last_error = $3,"
@@ -119,9 +128,10 @@ void PgPropagationStore::PrepareConnection(pqxx::connection& conn) {
 }
 
 absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
-    const std::string& owner, int limit, absl::Duration lease,
-    const std::vector<std::string>& zones, const ClaimRoom& room) {
-  const std::string rooms = json(room.room).dump();
+    const ClaimRequest& request) {
+  const std::string rooms = json(request.room.room).dump();
+  const std::string urgent = json(request.urgent).dump();
+  const std::vector<std::string>& zones = request.zones;
   return RunPg<std::vector<PropagationTask>>(
       *progress_pool_, "ClaimDue", [&](pqxx::connection& conn) -> absl::StatusOr<std::vector<PropagationTask>> {
         pqxx::nontransaction txn(conn);
@@ -129,11 +139,13 @@ absl::StatusOr<std::vector<PropagationTask>> PgPropagationStore::ClaimDue(
         // queueing behind each other.
         pqxx::result rows =
             !zones.empty()
-                ? txn.exec_prepared("claim_zones", limit, IntervalText(lease), owner,
-                                    json(zones).dump(), rooms, room.default_room)
-                 : txn.exec_prepared("claim_due", limit, IntervalText(lease), owner,
-                                     static_cast<const char*>(nullptr), rooms,
-                                     room.default_room);
+                ? txn.exec_prepared("claim_zones", request.limit, IntervalText(request.lease),
+                                    request.owner, json(zones).dump(), rooms,
+                                    request.room.default_room, IntervalText(request.hold),
+                                    urgent)
+                : txn.exec_prepared("claim_due", request.limit, IntervalText(request.lease),
+                                    request.owner, static_cast<const char*>(nullptr), rooms,
+                                    request.room.default_room, IntervalText(request.hold));
         std::vector<PropagationTask> tasks;
         for (const auto& row : rows) {
           tasks.push_back(PropagationTask{
@@ -152,8 +164,11 @@ absl::StatusOr<int64_t> PgPropagationStore::RenewLeases(const std::string& owner
                         [&](pqxx::connection& conn) -> absl::StatusOr<int64_t> {
                           pqxx::nontransaction txn(conn);
                           pqxx::result done = txn.exec_params(
+                              // A leased row is never IN_SYNC: the filter lets the
+                              // pending index find the owner's rows.
                               "UPDATE dnsv1.zone_servers SET lease_until = now() + $2::interval"
-                              " WHERE lease_owner = $1 AND lease_until IS NOT NULL",
+                              " WHERE state <> 'IN_SYNC' AND lease_owner = $1"
+                              "   AND lease_until IS NOT NULL",
                               owner, IntervalText(lease));
                           return static_cast<int64_t>(done.affected_rows());
                         });
@@ -165,7 +180,8 @@ absl::StatusOr<int64_t> PgPropagationStore::ReleaseAll(const std::string& owner)
                           pqxx::nontransaction txn(conn);
                           pqxx::result done = txn.exec_params(
                               "UPDATE dnsv1.zone_servers SET lease_until = NULL, lease_owner = NULL,"
-                              " next_attempt_time = now() WHERE lease_owner = $1",
+                              " next_attempt_time = now()"
+                              " WHERE state <> 'IN_SYNC' AND lease_owner = $1",
                               owner);
                           return static_cast<int64_t>(done.affected_rows());
                         });

@@ -28,9 +28,7 @@ class PgPropagationStore : public PropagationStore {
   // saves waiting for a WAL flush.
   static void PrepareProgressConnection(pqxx::connection& conn);
 
-  absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
-      const std::string& owner, int limit, absl::Duration lease,
-      const std::vector<std::string>& zones, const ClaimRoom& room = {}) override;
+  absl::StatusOr<std::vector<PropagationTask>> ClaimDue(const ClaimRequest& request) override;
   absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) override;
   absl::StatusOr<int64_t> ReleaseAll(const std::string& owner) override;
   absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(const std::string& zone,

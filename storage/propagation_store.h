@@ -53,8 +53,28 @@ struct Recorded {
   bool current = true;
   // The row as it is now (when current and the row still exists).
   std::optional<ServerPropagation> row;
-  // MarkApplied: newer changes arrived meanwhile; the row is due again.
+  // MarkApplied: newer changes arrived meanwhile; the row is due again
+  // (once its claim's hold has passed).
   bool more = false;
+};
+
+// What to claim.
+struct ClaimRequest {
+  std::string owner;
+  int limit = 0;
+  absl::Duration lease = absl::Seconds(4);
+  // A claimed row is not due again before its claim + hold, whatever is
+  // committed meanwhile: a zone that keeps changing is pushed to a server
+  // at most once per hold, its changes together, instead of once per
+  // commit. A row that is not busy is due at once.
+  absl::Duration hold = absl::ZeroDuration();
+  // Only these zones' rows (the zones commits kicked); empty: the oldest
+  // due rows.
+  std::vector<std::string> zones;
+  // Of `zones`, those whose rows are taken even while held back or backing
+  // off: a caller waits for them.
+  std::vector<std::string> urgent;
+  ClaimRoom room;
 };
 
 class PropagationStore {
@@ -62,14 +82,11 @@ class PropagationStore {
   virtual ~PropagationStore() = default;
 
   // Leases to `owner`, for `lease`, up to `limit` due rows (not in sync, not
-  // leased or lease run out, next attempt reached, server not in
+  // leased or lease run out, next attempt reached or urgent, server not in
   // maintenance), at most `room`'s share per server; only the rows of
-  // `zones` when it is not empty (the zones commits kicked), else the
-  // oldest due. Every claim bumps the row's claim counter, returned as the
-  // task's fencing token.
-  virtual absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
-      const std::string& owner, int limit, absl::Duration lease,
-      const std::vector<std::string>& zones, const ClaimRoom& room = {}) = 0;
+  // `zones` when it is not empty, else the oldest due. Every claim bumps
+  // the row's claim counter, returned as the task's fencing token.
+  virtual absl::StatusOr<std::vector<PropagationTask>> ClaimDue(const ClaimRequest& request) = 0;
   // Extends every lease `owner` holds to now + `lease`; returns how many.
   virtual absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) = 0;
   // Gives back every row `owner` holds without counting an attempt
@@ -79,7 +96,9 @@ class PropagationStore {
   // the journal does not reach back that far (then a full sync is needed).
   virtual absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(
       const std::string& zone, uint32_t after_serial) = 0;
-  // The task's push reached the server at its desired serial.
+  // The task's push reached the server at its desired serial. When newer
+  // changes arrived meanwhile the row stays pending, due when its claim's
+  // hold has passed.
   virtual absl::StatusOr<Recorded> MarkApplied(const PropagationTask& task,
                                                bool did_full_sync) = 0;
   virtual absl::StatusOr<Recorded> MarkFailed(const PropagationTask& task,

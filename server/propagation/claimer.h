@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -32,6 +33,8 @@ struct ClaimerOptions {
   // hangs can hold no more than its share, the others keep theirs.
   int per_server = 8;
   absl::Duration lease = absl::Seconds(4);
+  // A zone claimed is not due again before claim + hold (ClaimRequest).
+  absl::Duration hold = absl::ZeroDuration();
   absl::Duration renew_every = absl::Seconds(1);
   // The safety sweep: the only poll of the database for due work.
   absl::Duration sweep_every = absl::Seconds(1);
@@ -39,28 +42,41 @@ struct ClaimerOptions {
   size_t max_kicked = 10000;
 };
 
+// The fleet as the next claim needs to see it.
+struct FleetLoad {
+  // Registered servers (the fair share divides the workers among them).
+  int servers = 1;
+  // Servers known to be down (the recovery prober's): one task at a time
+  // for them until they answer again, so their rows wait, not the workers.
+  std::vector<std::string> down;
+  // Each server's client bound on calls in flight now (it adapts to what
+  // the server takes): no more tasks than that are claimed for it, so the
+  // rest wait unclaimed in the database, where later commits join them,
+  // instead of in a queue with their content already read.
+  std::map<std::string, int> limits;
+};
+
 class Claimer {
  public:
   using Dispatch = std::function<void(PropagationTask)>;
-  // Servers known to be down (the recovery prober's): one task at a time
-  // for them until they answer again, so their rows wait, not the workers.
-  using Failing = std::function<std::vector<std::string>()>;
-
-  // How many servers there are (for the fair share); null: one.
-  using ServerCount = std::function<int()>;
+  // Null: one server, none down, no client bounds.
+  using Fleet = std::function<FleetLoad()>;
 
   Claimer(PropagationStore& store, Dispatch dispatch, ClaimerOptions options,
-          std::shared_ptr<Clock> clock = RealClock(), Failing failing = {},
-          ServerCount servers = {});
+          std::shared_ptr<Clock> clock = RealClock(), Fleet fleet = {});
   ~Claimer();  // Stop()
 
   // A write to `zone` committed (by the call `request_id`, may be empty):
-  // claim its rows soon.
-  void Kick(const std::string& zone, const std::string& request_id = "");
+  // claim its rows soon; at once, held back or not, when `urgent` (its
+  // caller waits). A kick that finds the zone held back by this claimer's
+  // own recent claim comes back when the hold has passed; one held by
+  // another replica's claim is left to the sweep.
+  void Kick(const std::string& zone, const std::string& request_id = "", bool urgent = false);
   // Anything may be due now (a server came back, work was released).
   void Wake();
-  // A dispatched task for `server` has finished: its slot is free.
-  void Done(const std::string& server);
+  // A dispatched task has finished: its slot is free, and its zone may be
+  // claimed again.
+  void Done(const PropagationTask& task);
 
   // One pass: renews leases when due, claims the kicked zones' rows, sweeps
   // when due or woken; dispatches what it claimed. The thread runs it in a
@@ -75,7 +91,13 @@ class Claimer {
   size_t kicked();
 
  private:
+  struct KickInfo {
+    std::string request_id;
+    bool urgent = false;
+  };
+
   bool HasWork() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void KickLocked(const std::string& zone, KickInfo info) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Room per server for the next claim: one slot at most for a server that
   // is down, what is left of its share for the others.
   ClaimRoom Room();
@@ -84,13 +106,25 @@ class Claimer {
   const Dispatch dispatch_;
   const ClaimerOptions options_;
   const std::shared_ptr<Clock> clock_;
-  const Failing failing_;
-  const ServerCount servers_;
+  const Fleet fleet_;
   absl::Mutex mu_;
   std::map<std::string, int> in_flight_by_server_ ABSL_GUARDED_BY(mu_);
   // zone -> the request id of the latest write that kicked it.
-  std::map<std::string, std::string> kicked_ ABSL_GUARDED_BY(mu_);
+  // Kicked zones to claim next pass.
+  std::map<std::string, KickInfo> kicked_ ABSL_GUARDED_BY(mu_);
+  // Kicks that found their zone held back, by when the hold ends.
+  std::multimap<absl::Time, std::pair<std::string, std::string>> held_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> held_zones_ ABSL_GUARDED_BY(mu_);
+  // Zones with tasks in progress here, and the kicks they got meanwhile.
+  std::map<std::string, int> in_flight_by_zone_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, KickInfo> dirty_ ABSL_GUARDED_BY(mu_);
+  // Registered servers as of the last claim.
+  int servers_seen_ ABSL_GUARDED_BY(mu_) = 1;
+  // Until when this claimer's recent claims hold their zones back.
+  std::map<std::string, absl::Time> hold_until_ ABSL_GUARDED_BY(mu_);
   bool sweep_ ABSL_GUARDED_BY(mu_) = true;
+  // A kick left rows behind (no room, or leased): sweep when a slot frees.
+  bool sweep_on_done_ ABSL_GUARDED_BY(mu_) = false;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time next_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time next_renew_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();

@@ -27,8 +27,14 @@ Propagator::Propagator(PropagationStore& store, ZoneStore& zones, ServerStore& s
                 },
                 options.recovery),
       claimer_(store, [this](PropagationTask task) { workers_.Submit(std::move(task)); },
-               options.claimer, RealClock(), [this] { return recovery_.failing(); },
-               [this] { return directory_.size(); }),
+               options.claimer, RealClock(),
+               [this] {
+                 FleetLoad load;
+                 load.servers = directory_.size();
+                 load.down = recovery_.failing();
+                 load.limits = directory_.ClientLimits();
+                 return load;
+               }),
       workers_(store, directory_, pusher_, confirmer_, recovery_, claimer_, hub,
                options.workers) {}
 
@@ -52,10 +58,14 @@ void Propagator::Stop() {
   directory_.clients().AbortAll();
   workers_.Stop();
   if (!started_) return;
+  // An abandoned push usually records its failure (and so frees its row)
+  // before this runs; whatever is still leased is handed back here.
   absl::StatusOr<int64_t> released = store_.ReleaseAll(owner_);
+  Log(released.ok() ? spdlog::level::info : spdlog::level::warn,
+      "propagation stopped, leases given back",
+      {{"rows", released.ok() ? absl::StrCat(*released) : "-"},
+       {"error", released.ok() ? "" : released.status().ToString()}});
   if (released.ok() && *released > 0) {
-    Log(spdlog::level::info, "gave back unfinished propagation work",
-        {{"rows", absl::StrCat(*released)}});
     Event event;
     event.type = EventType::kWorkReleased;
     hub_.Publish(event);
@@ -82,12 +92,13 @@ void Propagator::OnEvent(const Event& event) {
   }
 }
 
-void Propagator::Kick(const std::string& zone, const std::string& request_id) {
+void Propagator::Kick(const std::string& zone, const std::string& request_id,
+                      bool caller_waits) {
   directory_.ReloadIfStale();
   // Without servers there is nothing to push; the sweep covers a server
   // registered meanwhile by another replica.
   if (directory_.Empty()) return;
-  claimer_.Kick(zone, request_id);
+  claimer_.Kick(zone, request_id, caller_waits);
   Event event;
   event.type = EventType::kZoneCommitted;
   event.zone = zone;

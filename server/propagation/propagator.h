@@ -57,7 +57,7 @@ class Propagator : public PropagationControl {
   // leases of unfinished work back (other replicas take it over at once).
   void Stop();
 
-  void Kick(const std::string& zone, const std::string& request_id) override;
+  void Kick(const std::string& zone, const std::string& request_id, bool caller_waits) override;
   void WaitAsync(const std::string& zone, uint32_t serial, bool deleted, absl::Time since,
                  absl::Time deadline, WaitDone done) override;
   absl::StatusOr<std::vector<ServerPropagation>> State(const std::string& zone) override;

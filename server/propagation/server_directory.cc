@@ -78,6 +78,20 @@ int ServerDirectory::size() {
   return static_cast<int>(servers_.size());
 }
 
+std::map<std::string, int> ServerDirectory::ClientLimits() {
+  std::vector<std::string> names;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, server] : servers_) names.push_back(name);
+  }
+  std::map<std::string, int> out;
+  for (const std::string& name : names) {
+    std::shared_ptr<pdns::PdnsClient> client = clients_.Get(name);
+    if (client && client->stats().limit > 0) out[name] = client->stats().limit;
+  }
+  return out;
+}
+
 void ServerDirectory::ResetClient(const std::string& name) {
   std::optional<Server> server;
   {

@@ -41,6 +41,8 @@ class ServerDirectory {
   // No server registered (as of the last reload): writes cost nothing more.
   bool Empty();
   int size();
+  // Each registered server's client bound on calls in flight now.
+  std::map<std::string, int> ClientLimits();
   // A fresh client for `name` (its circuit breaker closed again).
   void ResetClient(const std::string& name);
 

@@ -50,7 +50,7 @@ void PropagationWorkers::Stop() {
 
 void PropagationWorkers::Submit(PropagationTask task) {
   absl::Status scheduled = pool_.Schedule([this, task]() mutable { Process(task); });
-  if (!scheduled.ok()) claimer_.Done(task.server);  // stopping: the lease is given back
+  if (!scheduled.ok()) claimer_.Done(task);  // stopping: the lease is given back
 }
 
 template <typename Fn>
@@ -132,9 +132,10 @@ void PropagationWorkers::Process(const PropagationTask& task) {
     event.progress = *recorded->row;
     hub_.Publish(event);
   }
-  // Newer changes arrived while this push was under way.
+  // Newer changes arrived while this push was under way: they go out
+  // together once the claim's hold has passed (the claimer holds the kick).
   if (recorded.ok() && recorded->more && !stopping_) claimer_.Kick(task.zone);
-  claimer_.Done(task.server);
+  claimer_.Done(task);
 }
 
 }  // namespace dns

@@ -90,7 +90,7 @@ TEST(RuntimeTest, SigtermWithAServerThatNeverAnswers) {
   EXPECT_TRUE(api_pending) << resp.DebugString();
   EXPECT_LT(took, absl::Seconds(10)) << "dnsd needed the SIGKILL";
   const std::string log = fleet.replica(0).ReadLog();
-  EXPECT_THAT(log, HasSubstr("gave back unfinished propagation work"));
+  EXPECT_THAT(log, HasSubstr("propagation stopped, leases given back"));
   EXPECT_THAT(log, HasSubstr("stopped"));
   auto owners = fleet.pg().Psql(
       "dns", "SELECT count(*) FROM dnsv1.zone_servers WHERE lease_owner IS NOT NULL");

@@ -68,7 +68,7 @@ class RecordingZoneStore : public ZoneStore {
                                             const std::vector<RRsetChange>& changes,
                                             const Expectations&, const RequestKey&) override {
     changed.push_back(changes);
-    return ChangeResult{7, "v7", {}};
+    return ChangeResult{7, "v7", {}, ""};
   }
 
   Zone existing;
@@ -211,8 +211,8 @@ TEST(ZoneManagerTest, UpdateZoneChecksTheMask) {
 // Records what the domain layer asks of propagation.
 class FakePropagation : public PropagationControl {
  public:
-  void Kick(const std::string& zone, const std::string& request_id) override {
-    kicks.push_back(zone + "/" + request_id);
+  void Kick(const std::string& zone, const std::string& request_id, bool caller_waits) override {
+    kicks.push_back(zone + "/" + request_id + (caller_waits ? "/waits" : ""));
   }
   void WaitAsync(const std::string& zone, uint32_t serial, bool deleted, absl::Time,
                  absl::Time, WaitDone done) override {

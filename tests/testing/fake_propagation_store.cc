@@ -9,12 +9,19 @@ namespace dns {
 void FakePropagationStore::Enqueue(const std::string& zone, const std::string& server,
                                    uint32_t serial, bool full_sync) {
   absl::MutexLock lock(&mu_);
+  const bool known = rows_.count({zone, server}) > 0;
   Row& row = rows_[{zone, server}];
+  // As enqueue_propagation: a row already pending keeps its next attempt;
+  // a row in sync waits for its last claim's hold.
+  if (!known || row.state == "ERROR") {
+    row.next_attempt = clock_->Now();
+  } else if (row.state == "IN_SYNC") {
+    row.next_attempt = std::max(clock_->Now(), row.hold_until);
+  }
   row.desired = serial;
   row.state = "PENDING";
   row.attempts = 0;
   row.full_sync = row.full_sync || full_sync;
-  row.next_attempt = clock_->Now();
   row.update_time = clock_->Now();
 }
 
@@ -37,6 +44,11 @@ FakePropagationStore::Row FakePropagationStore::row(const std::string& zone,
                                                     const std::string& server) {
   absl::MutexLock lock(&mu_);
   return rows_[{zone, server}];
+}
+
+int FakePropagationStore::claims() {
+  absl::MutexLock lock(&mu_);
+  return claims_;
 }
 
 int FakePropagationStore::renewals() {
@@ -69,16 +81,23 @@ ServerPropagation FakePropagationStore::View(const std::string& server, const Ro
 }
 
 absl::StatusOr<std::vector<PropagationTask>> FakePropagationStore::ClaimDue(
-    const std::string& owner, int limit, absl::Duration lease,
-    const std::vector<std::string>& zones, const ClaimRoom& room) {
+    const ClaimRequest& request) {
   absl::MutexLock lock(&mu_);
+  ++claims_;
   const absl::Time now = clock_->Now();
+  const std::vector<std::string>& zones = request.zones;
+  const ClaimRoom& room = request.room;
+  const int limit = request.limit;
   std::vector<std::pair<absl::Time, std::pair<std::string, std::string>>> due;
   for (const auto& [key, row] : rows_) {
     if (!zones.empty() && std::find(zones.begin(), zones.end(), key.first) == zones.end()) {
       continue;
     }
-    if (row.state == "IN_SYNC" || row.next_attempt > now || row.lease_until >= now) continue;
+    const bool urgent = std::find(request.urgent.begin(), request.urgent.end(), key.first) !=
+                        request.urgent.end();
+    if (row.state == "IN_SYNC" || (row.next_attempt > now && !urgent) || row.lease_until >= now) {
+      continue;
+    }
     if (maintenance_.count(key.second)) continue;
     due.push_back({row.next_attempt, key});
   }
@@ -92,8 +111,9 @@ absl::StatusOr<std::vector<PropagationTask>> FakePropagationStore::ClaimDue(
     if (taken[key.second] >= server_room) continue;
     ++taken[key.second];
     Row& row = rows_[key];
-    row.lease_until = now + lease;
-    row.owner = owner;
+    row.lease_until = now + request.lease;
+    row.hold_until = now + request.hold;
+    row.owner = request.owner;
     ++row.claim;
     tasks.push_back(PropagationTask{key.first, key.second, row.desired, row.applied, row.deleted,
                                     row.full_sync, row.attempts, row.claim, ""});
@@ -155,6 +175,7 @@ absl::StatusOr<Recorded> FakePropagationStore::MarkApplied(const PropagationTask
   row.state = row.desired == task.desired_serial && !row.deleted ? "IN_SYNC" : "PENDING";
   out.row = View(task.server, row);
   out.more = row.state == "PENDING";
+  if (out.more) row.next_attempt = std::max(clock_->Now(), row.hold_until);
   return out;
 }
 

@@ -33,6 +33,7 @@ class FakePropagationStore : public PropagationStore {
     absl::Time lease_until = absl::InfinitePast();
     std::string owner;
     int64_t claim = 0;
+    absl::Time hold_until = absl::InfinitePast();
     absl::Time update_time;
   };
 
@@ -46,13 +47,13 @@ class FakePropagationStore : public PropagationStore {
   void SetChanged(const std::string& zone, std::optional<std::vector<RRsetKey>> keys);
   Row row(const std::string& zone, const std::string& server);
   int renewals();
+  // ClaimDue calls so far.
+  int claims();
   // Blocks until `done()` holds or `timeout` of real time passes (for tests
   // with worker threads); returns whether it held.
   bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(30));
 
-  absl::StatusOr<std::vector<PropagationTask>> ClaimDue(
-      const std::string& owner, int limit, absl::Duration lease,
-      const std::vector<std::string>& zones, const ClaimRoom& room = {}) override;
+  absl::StatusOr<std::vector<PropagationTask>> ClaimDue(const ClaimRequest& request) override;
   absl::StatusOr<int64_t> RenewLeases(const std::string& owner, absl::Duration lease) override;
   absl::StatusOr<int64_t> ReleaseAll(const std::string& owner) override;
   absl::StatusOr<std::optional<std::vector<RRsetKey>>> ChangedSince(
@@ -77,6 +78,7 @@ class FakePropagationStore : public PropagationStore {
   std::set<std::string> maintenance_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::optional<std::vector<RRsetKey>>> changed_ ABSL_GUARDED_BY(mu_);
   int renewals_ ABSL_GUARDED_BY(mu_) = 0;
+  int claims_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace dns

@@ -18,7 +18,7 @@ class ClaimerTest : public ::testing::Test {
  protected:
   std::unique_ptr<Claimer> MakeClaimer(const std::string& owner, int capacity,
                                        std::vector<PropagationTask>* out,
-                                       Claimer::Failing failing = {}) {
+                                       Claimer::Fleet fleet = {}) {
     ClaimerOptions options;
     options.owner = owner;
     options.capacity = capacity;
@@ -26,11 +26,13 @@ class ClaimerTest : public ::testing::Test {
     options.lease = absl::Seconds(4);
     options.renew_every = absl::Seconds(1);
     options.sweep_every = absl::Seconds(1);
+    options.hold = hold_;
     return std::make_unique<Claimer>(
         store_, [out](PropagationTask t) { out->push_back(std::move(t)); }, options, clock_,
-        std::move(failing));
+        std::move(fleet));
   }
 
+  absl::Duration hold_ = absl::ZeroDuration();
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
   FakePropagationStore store_{clock_};
 };
@@ -72,7 +74,7 @@ TEST_F(ClaimerTest, NeverClaimsMoreThanItsWorkersCanStart) {
   clock_->Advance(absl::Seconds(2));
   claimer->RunOnce();
   EXPECT_EQ(claimed.size(), 3u);  // no room
-  claimer->Done(claimed[0].server);
+  claimer->Done(claimed[0]);
   claimer->RunOnce();
   EXPECT_EQ(claimed.size(), 4u);
 }
@@ -80,7 +82,11 @@ TEST_F(ClaimerTest, NeverClaimsMoreThanItsWorkersCanStart) {
 TEST_F(ClaimerTest, AServerTakesAtMostItsShareAndADownOneNone) {
   std::vector<PropagationTask> claimed;
   std::vector<std::string> down = {"dead"};
-  auto claimer = MakeClaimer("replica-a", 16, &claimed, [&] { return down; });
+  auto claimer = MakeClaimer("replica-a", 16, &claimed, [&] {
+    FleetLoad load;
+    load.down = down;
+    return load;
+  });
   for (int i = 0; i < 4; ++i) {
     store_.Enqueue("z" + std::to_string(i) + ".test.", "slow", 1);
     store_.Enqueue("z" + std::to_string(i) + ".test.", "dead", 1);
@@ -99,7 +105,8 @@ TEST_F(ClaimerTest, AServerTakesAtMostItsShareAndADownOneNone) {
   EXPECT_EQ(live, 2);
   EXPECT_EQ(slow, 2);
   // A finished task frees a slot of its server only.
-  claimer->Done("live");
+  claimer->Done(*std::find_if(claimed.begin(), claimed.end(),
+                              [](const PropagationTask& t) { return t.server == "live"; }));
   clock_->Advance(absl::Seconds(1));
   claimer->RunOnce();
   EXPECT_EQ(claimed.size(), 6u);
@@ -119,7 +126,7 @@ TEST_F(ClaimerTest, RenewsItsLeasesWhileWorkIsInProgress) {
   EXPECT_GE(store_.renewals(), 1);
   EXPECT_GT(store_.row("a.test.", "ns1").lease_until, first_lease);
   // Nothing in progress: nothing to renew.
-  claimer->Done("ns1");
+  claimer->Done(claimed[0]);
   const int renewals = store_.renewals();
   clock_->Advance(absl::Seconds(3));
   claimer->RunOnce();
@@ -165,6 +172,109 @@ TEST_F(ClaimerTest, ALateResultUnderALostClaimIsDiscarded) {
   ASSERT_TRUE(late.ok());
   EXPECT_FALSE(late->current);
   EXPECT_EQ(store_.row("a.test.", "ns1").state, "ERROR");
+}
+
+// Coalescing: a zone pushed less than a hold ago is not claimed again before
+// the hold ends, so the writes of a busy zone meanwhile go out in one push.
+// The kick that found it held comes back by itself when the hold ends, with
+// the request id of the first write it held.
+TEST_F(ClaimerTest, AKickDuringTheHoldWaitsForItsEnd) {
+  hold_ = absl::Milliseconds(500);
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 8, &claimed);
+  claimer->RunOnce();
+  store_.Enqueue("a.test.", "ns1", 1);
+  claimer->Kick("a.test.", "req-1");
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
+  claimer->Done(claimed[0]);
+  store_.Enqueue("a.test.", "ns1", 2);
+  claimer->Kick("a.test.", "req-2");
+  store_.Enqueue("a.test.", "ns1", 3);
+  claimer->Kick("a.test.", "req-3");
+  const int claims = store_.claims();
+  clock_->Advance(absl::Milliseconds(200));
+  claimer->RunOnce();
+  EXPECT_EQ(claimed.size(), 1u) << "held back";
+  EXPECT_EQ(store_.claims(), claims) << "a held kick costs no query";
+  clock_->Advance(absl::Milliseconds(300));
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[1].desired_serial, 3u) << "both writes in one push";
+  EXPECT_EQ(claimed[1].request_id, "req-2");
+}
+
+// A write whose caller waits for propagation is not held back.
+TEST_F(ClaimerTest, AnUrgentKickIgnoresTheHold) {
+  hold_ = absl::Seconds(5);
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 8, &claimed);
+  claimer->RunOnce();
+  store_.Enqueue("a.test.", "ns1", 1);
+  claimer->Kick("a.test.");
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 1u);
+  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
+  claimer->Done(claimed[0]);
+  store_.Enqueue("a.test.", "ns1", 2);
+  claimer->Kick("a.test.", "req-waits", /*urgent=*/true);
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[1].desired_serial, 2u);
+  EXPECT_EQ(claimed[1].request_id, "req-waits");
+}
+
+// A kick for a zone whose rows are all leased here (a push in progress to
+// every server) would find nothing to claim: it is kept and replayed when
+// the push ends.
+TEST_F(ClaimerTest, AKickDuringAPushIsReplayedWhenItEnds) {
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 8, &claimed);
+  claimer->RunOnce();
+  store_.Enqueue("a.test.", "ns1", 1);
+  claimer->Kick("a.test.", "req-1");
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 1u);
+  store_.Enqueue("a.test.", "ns1", 2);
+  claimer->Kick("a.test.", "req-2", /*urgent=*/true);
+  EXPECT_EQ(claimer->kicked(), 0u) << "nothing to claim while leased";
+  const int claims = store_.claims();
+  claimer->RunOnce();
+  EXPECT_EQ(store_.claims(), claims);
+  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
+  claimer->Done(claimed[0]);
+  EXPECT_EQ(claimer->kicked(), 1u);
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[1].desired_serial, 2u);
+  EXPECT_EQ(claimed[1].request_id, "req-2");
+}
+
+// A server whose client bound dropped (it answered "overloaded") gets no
+// more tasks than that bound; its other rows stay unclaimed in the database.
+TEST_F(ClaimerTest, AServerGetsNoMoreTasksThanItsClientTakes) {
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 16, &claimed, [] {
+    FleetLoad load;
+    load.servers = 2;
+    load.limits = {{"busy", 1}, {"fine", 8}};
+    return load;
+  });
+  for (int i = 0; i < 4; ++i) {
+    store_.Enqueue("z" + std::to_string(i) + ".test.", "busy", 1);
+    store_.Enqueue("z" + std::to_string(i) + ".test.", "fine", 1);
+  }
+  claimer->Wake();
+  claimer->RunOnce();
+  int busy = 0, fine = 0;
+  for (const auto& t : claimed) {
+    busy += t.server == "busy";
+    fine += t.server == "fine";
+  }
+  EXPECT_EQ(busy, 1);
+  EXPECT_EQ(fine, 2) << "the share (per_server) still bounds the others";
+  EXPECT_EQ(store_.row("z1.test.", "busy").owner, "");
 }
 
 }  // namespace

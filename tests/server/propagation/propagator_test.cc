@@ -98,7 +98,7 @@ TEST_F(PropagatorTest, ACommitReachesEveryServerAndTheWaitFollowsIt) {
   store_.Enqueue("a.test.", "shared-1", 10);
   // Kicked before the first sweep, so the kick's claim (and request id)
   // is the one that runs.
-  propagator_->Kick("a.test.", "req-7");
+  propagator_->Kick("a.test.", "req-7", false);
   Start();
   std::vector<ServerPropagation> states =
       propagator_->Wait("a.test.", 10, false, absl::Now(), absl::Now() + absl::Seconds(30));
@@ -125,7 +125,7 @@ TEST_F(PropagatorTest, DeadServersDoNotHoldUpTheLiveOnes) {
     for (const std::string server : {"live", "dead-0", "dead-1", "dead-2"}) {
       store_.Enqueue(zone, server, 10, true);
     }
-    propagator_->Kick(zone, "");
+    propagator_->Kick(zone, "", false);
   }
   // Every zone reaches the live server while the dead ones hang: they can
   // hold no more than their share of the workers.
@@ -146,7 +146,7 @@ TEST_F(PropagatorTest, AServerThatComesBackIsCaughtUpAtOnce) {
   options_.workers.initial_backoff = absl::Minutes(10);  // only the prober can bring it back soon
   Start();
   store_.Enqueue("a.test.", "api-1", 10, true);
-  propagator_->Kick("a.test.", "");
+  propagator_->Kick("a.test.", "", false);
   ASSERT_TRUE(store_.WaitFor([&] { return store_.row("a.test.", "api-1").state == "ERROR"; }));
   Fake("api-1")->FailAll(absl::OkStatus());
   ASSERT_TRUE(store_.WaitFor([&] { return store_.row("a.test.", "api-1").state == "IN_SYNC"; }));
@@ -158,7 +158,7 @@ TEST_F(PropagatorTest, StopGivesLeasedWorkBackAndAbandonsHungCalls) {
   Fake("hung")->SetLatency(absl::Seconds(30));
   Start();
   store_.Enqueue("a.test.", "hung", 10, true);
-  propagator_->Kick("a.test.", "");
+  propagator_->Kick("a.test.", "", false);
   ASSERT_TRUE(store_.WaitFor([&] { return store_.row("a.test.", "hung").owner == "replica-a"; }));
   int released = 0;
   auto sub = hub_.Subscribe("", [&](const Event& e) {
