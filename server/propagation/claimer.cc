@@ -4,6 +4,7 @@
 #include <set>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/logging.h"
 
 namespace dns {
@@ -195,6 +196,17 @@ void Claimer::RunOnce() {
       return 0;
     }
     std::set<std::string> claimed_zones;
+    std::map<std::string, int> claimed_by_server;
+    for (const PropagationTask& task : *tasks) ++claimed_by_server[task.server];
+    if (spdlog::should_log(spdlog::level::debug)) {
+      std::string rooms;
+      for (const auto& [server, n] : request.room.room) absl::StrAppend(&rooms, server, ":", n, " ");
+      Log(spdlog::level::debug, "claimed propagation work",
+          {{"tasks", absl::StrCat(tasks->size())},
+           {"kicked", absl::StrCat(kicked.size())},
+           {"limit", absl::StrCat(limit)},
+           {"room", absl::StrCat(rooms, "default:", request.room.default_room)}});
+    }
     {
       absl::MutexLock lock(&mu_);
       const absl::Time now = clock_->Now();
@@ -204,6 +216,19 @@ void Claimer::RunOnce() {
         ++in_flight_by_zone_[task.zone];
         claimed_zones.insert(task.zone);
         if (options_.hold > absl::ZeroDuration()) hold_until_[task.zone] = now + options_.hold;
+      }
+      // A server that filled its room may have more rows due: look again
+      // as soon as one of its slots frees, not at the next sweep (a server
+      // held to one call at a time would otherwise get one push a sweep).
+      for (const auto& [server, n] : claimed_by_server) {
+        auto room = request.room.room.find(server);
+        if (n >= (room == request.room.room.end() ? request.room.default_room : room->second)) {
+          sweep_on_done_ = true;
+        }
+      }
+      // A server with no room at all was not asked for: same.
+      for (const auto& [server, room] : request.room.room) {
+        if (room <= 0) sweep_on_done_ = true;
       }
       // A kicked zone this claimer holds back comes back when the hold
       // ends (its rows are due then); others (no room, leased elsewhere)

@@ -277,5 +277,52 @@ TEST_F(ClaimerTest, AServerGetsNoMoreTasksThanItsClientTakes) {
   EXPECT_EQ(store_.row("z1.test.", "busy").owner, "");
 }
 
+// A server held to one call at a time gets its next row as soon as its call
+// ends, not one row per sweep (found after a frozen server thawed: 300 rows
+// took two minutes at one push a second).
+TEST_F(ClaimerTest, AServerAtItsBoundGetsItsNextRowWhenASlotFrees) {
+  std::vector<PropagationTask> claimed;
+  auto claimer = MakeClaimer("replica-a", 16, &claimed, [] {
+    FleetLoad load;
+    load.limits = {{"slow", 1}};
+    return load;
+  });
+  for (int i = 0; i < 3; ++i) store_.Enqueue("z" + std::to_string(i) + ".test.", "slow", 1);
+  claimer->Wake();
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 1u);
+  for (size_t n = 2; n <= 3; ++n) {
+    ASSERT_TRUE(store_.MarkApplied(claimed.back(), false)->current);
+    claimer->Done(claimed.back());
+    claimer->RunOnce();  // same instant: no sweep would be due
+    ASSERT_EQ(claimed.size(), n);
+  }
+}
+
+// The same when the server had no room left at the sweep (its bound fell
+// below its calls in flight): the slot that frees brings the next row.
+TEST_F(ClaimerTest, AServerWithoutRoomAtTheSweepGetsItsRowWhenASlotFrees) {
+  std::vector<PropagationTask> claimed;
+  int limit = 2;
+  auto claimer = MakeClaimer("replica-a", 16, &claimed, [&] {
+    FleetLoad load;
+    load.limits = {{"slow", limit}};
+    return load;
+  });
+  for (int i = 0; i < 4; ++i) store_.Enqueue("z" + std::to_string(i) + ".test.", "slow", 1);
+  claimer->Wake();
+  claimer->RunOnce();
+  ASSERT_EQ(claimed.size(), 2u);
+  limit = 1;  // an overloaded answer halved it
+  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
+  claimer->Done(claimed[0]);
+  claimer->RunOnce();  // one still in flight: no room
+  ASSERT_EQ(claimed.size(), 2u);
+  ASSERT_TRUE(store_.MarkApplied(claimed[1], false)->current);
+  claimer->Done(claimed[1]);
+  claimer->RunOnce();  // same instant
+  EXPECT_EQ(claimed.size(), 3u);
+}
+
 }  // namespace
 }  // namespace dns
