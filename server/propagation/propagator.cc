@@ -54,7 +54,9 @@ void Propagator::Stop() {
   subscription_.Cancel();
   claimer_.Stop();
   recovery_.Stop();
-  // Pushes to a server that never answers must not hold the shutdown.
+  // Pushes to a server that never answers must not hold the shutdown; the
+  // workers learn first that what fails now was interrupted, not refused.
+  workers_.BeginStop();
   directory_.clients().AbortAll();
   workers_.Stop();
   if (!started_) return;

@@ -48,7 +48,10 @@ class PropagationWorkers {
   void Process(const PropagationTask& task);
 
   // From now on outcomes of interrupted pushes are not recorded (their
-  // leases are given back instead); waits for the threads.
+  // leases are given back instead). Called before hung calls are aborted,
+  // so an aborted push is never counted as a failed attempt.
+  void BeginStop() { stopping_ = true; }
+  // BeginStop, then waits for the threads.
   void Stop();
 
  private:
