@@ -460,8 +460,12 @@ absl::StatusOr<std::unique_ptr<dt::DnsdProcess>> StartDnsd(
     const std::string& label) {
   // DnsdProcess starts at debug level for tests; a benchmark runs what a
   // user runs: dnsd's default level.
-  std::vector<std::string> flags = {absl::StrCat("--default_nameservers=", kNameservers),
-                                    "--log_level=info"};
+  std::vector<std::string> flags = {absl::StrCat("--default_nameservers=", kNameservers)};
+  if (std::none_of(extra_flags.begin(), extra_flags.end(), [](const std::string& f) {
+        return absl::StartsWith(f, "--log_level=");
+      })) {
+    flags.push_back("--log_level=info");
+  }
   flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
   auto dnsd = dt::DnsdProcess::Start(DNSD_PATH, pg.Url(db), flags);
   if (!dnsd.ok()) return dnsd.status();

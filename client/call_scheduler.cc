@@ -24,9 +24,16 @@ class CallScheduler::Core : public std::enable_shared_from_this<Core> {
     {
       absl::MutexLock lock(&mu_);
       if (overloaded) {
+        ceiling_ = limit_;
         limit_ = std::max(1.0, limit_ / 2);
       } else {
-        limit_ = std::min<double>(max_in_flight_, limit_ + 1.0 / limit_);
+        // Near the bound that last overloaded the server, ten times slower:
+        // a server that takes one write at a time (gsqlite3) is asked for
+        // two once in about fifteen calls, not every other call.
+        double step = 1.0 / limit_;
+        if (limit_ + 1 >= ceiling_) step /= 10;
+        limit_ = std::min<double>(max_in_flight_, limit_ + step);
+        if (limit_ >= ceiling_ + 1) ceiling_ = max_in_flight_ + 1;  // it copes again
       }
     }
     if (!overloaded) Pump();
@@ -122,6 +129,8 @@ class CallScheduler::Core : public std::enable_shared_from_this<Core> {
   std::deque<Pending> pending_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   double limit_ ABSL_GUARDED_BY(mu_);
+  // The bound at the last overload (above the maximum: none seen lately).
+  double ceiling_ ABSL_GUARDED_BY(mu_) = max_in_flight_ + 1;
   absl::flat_hash_set<std::string> busy_zones_ ABSL_GUARDED_BY(mu_);
 };
 

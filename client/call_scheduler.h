@@ -3,7 +3,8 @@
 //
 // N adapts to the server (additive increase, multiplicative decrease): each
 // answer saying the server could not cope (5xx, 429) halves it, down to 1;
-// each success adds 1/N, back up to the configured bound. A server that
+// each success adds 1/N, back up to the configured bound, ten times more
+// slowly near the N that last overloaded the server. A server that
 // fails under concurrency, as PowerDNS on gsqlite3 does ("database is
 // locked" for parallel writes), settles near what it can take instead of
 // failing half the calls sent to it.

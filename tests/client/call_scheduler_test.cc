@@ -128,26 +128,46 @@ TEST_F(CallSchedulerTest, OverloadHalvesTheLimitAndSuccessesRaiseItSlowly) {
   EXPECT_EQ(scheduler.limit(), 8);
   scheduler.Report(true);
   EXPECT_EQ(scheduler.limit(), 4);
+  auto succeed_until = [&](int limit) {
+    int n = 0;
+    while (scheduler.limit() < limit && n < 10000) {
+      scheduler.Report(false);
+      ++n;
+    }
+    return n;
+  };
+  // 4 -> 6: 1/N per success, far from the 8 that overloaded.
+  const int to_six = succeed_until(6);
+  EXPECT_GE(to_six, 4 + 5);
+  EXPECT_LE(to_six, 4 + 5 + 1);  // floating-point steps may need one more
+  // 7 -> 8 is near it: ten times slower.
+  EXPECT_GE(succeed_until(8), 60);
+  for (int i = 0; i < 100; ++i) scheduler.Report(false);
+  EXPECT_EQ(scheduler.limit(), 8) << "never above the configured bound";
+
+  scheduler.Report(true);
   scheduler.Report(true);
   scheduler.Report(true);
   EXPECT_EQ(scheduler.limit(), 1);
   scheduler.Report(true);
   EXPECT_EQ(scheduler.limit(), 1) << "never below one call";
-  scheduler.Report(false);
-  EXPECT_EQ(scheduler.limit(), 2) << "1 + 1/1";
-  scheduler.Report(false);
-  EXPECT_EQ(scheduler.limit(), 2) << "2 + 1/2 rounds down";
-  int successes = 2;
-  while (scheduler.limit() < 8 && successes < 1000) {
+}
+
+// A server that takes one call at a time (its bound overloaded at 2) is
+// asked for two again only after about fifteen calls at one (1/N/10 each).
+TEST_F(CallSchedulerTest, AServerThatTakesOneCallIsProbedRarely) {
+  CallScheduler scheduler(executor_, 8, 1000);
+  scheduler.Report(true);  // 8 -> 4
+  scheduler.Report(true);  // 4 -> 2
+  scheduler.Report(true);  // 2 -> 1, overloaded at 2
+  ASSERT_EQ(scheduler.limit(), 1);
+  int successes = 0;
+  while (scheduler.limit() < 2 && successes < 1000) {
     scheduler.Report(false);
     ++successes;
   }
-  EXPECT_EQ(scheduler.limit(), 8);
-  // About 1 + 2 + ... + 7 successes from one back to eight.
-  EXPECT_GE(successes, 20);
-  EXPECT_LE(successes, 40);
-  for (int i = 0; i < 100; ++i) scheduler.Report(false);
-  EXPECT_EQ(scheduler.limit(), 8) << "never above the configured bound";
+  EXPECT_GE(successes, 14);
+  EXPECT_LE(successes, 16);
 }
 
 // A lowered limit is what admission uses: with the limit at 1, a second job
