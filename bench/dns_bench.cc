@@ -826,15 +826,8 @@ void RunListZones(const std::string& target, int n, int threads, bool shared, Re
 // ---------------------------------------------------------------- summary
 void Summary(const Results& r) {
   Section("Summary (targets)");
-  auto line = [](const std::string& what, const std::string& value, const std::string& target,
-                 const char* verdict) {
-    std::printf("  %-48s %16s   %-10s %s\n", what.c_str(), value.c_str(), target.c_str(),
-                verdict);
-  };
-  auto verdict = [](double v, double t, bool at_least) {
-    if (std::isnan(v)) return "n/a";
-    return (at_least ? v >= t : v <= t) ? "PASS" : "FAIL";
-  };
+  const auto& line = SummaryLine;
+  const auto& verdict = Verdict;
   const double fleet_rate = Median(r.fleet_rounds);
   const double fleet_pct = Median(r.fleet_ratios);
   const double nofleet_rate = Median(r.nofleet_rounds);
@@ -926,14 +919,10 @@ int main(int argc, char** argv) {
     }
     bare = *std::move(nofleet_dnsd);
   }
-  auto fleet_or = StartPdnsFleet(*postgres, "dns", absl::GetFlag(FLAGS_pdns_caches));
-  if (!fleet_or.ok()) {
-    std::fprintf(stderr, "pdns_server: %s\n", std::string(fleet_or.status().message()).c_str());
-    return 1;
-  }
-  PdnsFleet fleet = *std::move(fleet_or);
   const std::string target = daemon->target();
-  if (absl::Status s = RegisterFleet(target, fleet); !s.ok()) return 1;
+  auto fleet_or = StartAndRegisterFleet(*postgres, "dns", absl::GetFlag(FLAGS_pdns_caches), target);
+  if (!fleet_or.ok()) return 1;
+  PdnsFleet fleet = *std::move(fleet_or);
 
   Results results;
   std::shared_ptr<grpc::Channel> control = NewChannel(target);

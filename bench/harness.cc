@@ -581,4 +581,28 @@ absl::Status RegisterFleet(const std::string& target, PdnsFleet& fleet) {
   return reg(kApiServer, *fleet.api, v1::SERVER_MODE_API, caches(*fleet.api));
 }
 
+void SummaryLine(const std::string& what, const std::string& value, const std::string& target,
+                 const char* verdict) {
+  std::printf("  %-48s %16s   %-10s %s\n", what.c_str(), value.c_str(), target.c_str(), verdict);
+}
+
+const char* Verdict(double v, double target, bool at_least) {
+  if (std::isnan(v)) return "n/a";
+  return (at_least ? v >= target : v <= target) ? "PASS" : "FAIL";
+}
+
+absl::StatusOr<PdnsFleet> StartAndRegisterFleet(dt::PostgresServer& pg, const std::string& db,
+                                                bool shared_caches, const std::string& target) {
+  absl::StatusOr<PdnsFleet> fleet = StartPdnsFleet(pg, db, shared_caches);
+  if (!fleet.ok()) {
+    std::fprintf(stderr, "pdns_server: %s\n", std::string(fleet.status().message()).c_str());
+    return fleet.status();
+  }
+  if (absl::Status s = RegisterFleet(target, *fleet); !s.ok()) {
+    std::fprintf(stderr, "registering the fleet: %s\n", std::string(s.message()).c_str());
+    return s;
+  }
+  return fleet;
+}
+
 }  // namespace dns::bench

@@ -64,6 +64,11 @@ void Note(const std::string& text);
 void Indented(const std::string& text);
 // `v` with `prec` decimals and `unit`; "n/a" for NaN.
 std::string F(double v, const char* unit = "", int prec = 1);
+// One line of a summary: what, the figure, the target and the verdict.
+void SummaryLine(const std::string& what, const std::string& value, const std::string& target,
+                 const char* verdict);
+// "PASS" when `v` is at least (or at most) `target`, "n/a" for NaN.
+const char* Verdict(double v, double target, bool at_least);
 
 // ------------------------------------------------------------------ gRPC
 std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30);
@@ -193,6 +198,9 @@ absl::StatusOr<PdnsFleet> StartPdnsFleet(dt::PostgresServer& pg, const std::stri
                                          bool shared_caches);
 // Registers the fleet through the dnsd at `target`; prints a row each.
 absl::Status RegisterFleet(const std::string& target, PdnsFleet& fleet);
+// Both, saying on stderr what went wrong.
+absl::StatusOr<PdnsFleet> StartAndRegisterFleet(dt::PostgresServer& pg, const std::string& db,
+                                                bool shared_caches, const std::string& target);
 
 }  // namespace dns::bench
 

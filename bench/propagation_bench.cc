@@ -966,15 +966,8 @@ double RunCurl(dt::PdnsServer& api, int nzones, int parallel) {
 // ---------------------------------------------------------------- summary
 void Summary(const Results& r) {
   Section("Summary (targets)");
-  auto line = [](const std::string& what, const std::string& value, const std::string& target,
-                 const char* verdict) {
-    std::printf("  %-48s %16s   %-10s %s\n", what.c_str(), value.c_str(), target.c_str(),
-                verdict);
-  };
-  auto verdict = [](double v, double t, bool at_least) {
-    if (std::isnan(v)) return "n/a";
-    return (at_least ? v >= t : v <= t) ? "PASS" : "FAIL";
-  };
+  const auto& line = SummaryLine;
+  const auto& verdict = Verdict;
   line("sequential change -> 3 confirmed, p50, caches off", F(r.seq.p50, " ms", 2), "<= 15 ms",
        verdict(r.seq.p50, 15, false));
   line("  p99", F(r.seq.p99, " ms", 2), "", "");
@@ -1057,14 +1050,10 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<dt::DnsdProcess> daemon = *std::move(dnsd);
   g_dnsd = daemon.get();
-  auto fleet_or = StartPdnsFleet(*postgres, "dns", /*shared_caches=*/false);
-  if (!fleet_or.ok()) {
-    std::fprintf(stderr, "pdns_server: %s\n", std::string(fleet_or.status().message()).c_str());
-    return 1;
-  }
-  PdnsFleet fleet = *std::move(fleet_or);
   const std::string target = daemon->target();
-  if (absl::Status s = RegisterFleet(target, fleet); !s.ok()) return 1;
+  auto fleet_or = StartAndRegisterFleet(*postgres, "dns", /*shared_caches=*/false, target);
+  if (!fleet_or.ok()) return 1;
+  PdnsFleet fleet = *std::move(fleet_or);
 
   Results results;
   // 2. Latency, caches off then on.

@@ -32,6 +32,28 @@ class ClaimerTest : public ::testing::Test {
         std::move(fleet));
   }
 
+  // A claimer that has claimed a.test.@ns1 at serial 1 for the write req-1.
+  void FirstPush(std::vector<PropagationTask>* claimed, std::unique_ptr<Claimer>* claimer) {
+    *claimer = MakeClaimer("replica-a", 8, claimed);
+    (*claimer)->RunOnce();
+    store_.Enqueue("a.test.", "ns1", 1);
+    (*claimer)->Kick("a.test.", "req-1");
+    (*claimer)->RunOnce();
+    ASSERT_EQ(claimed->size(), 1u);
+  }
+  // What a worker does when its push succeeded.
+  void Finish(Claimer& claimer, const PropagationTask& task) {
+    ASSERT_TRUE(store_.MarkApplied(task, false)->current);
+    claimer.Done(task);
+  }
+  // The second push of a.test. carried `serial` for the write `request_id`.
+  static void ExpectSecondPush(const std::vector<PropagationTask>& claimed, uint32_t serial,
+                               const std::string& request_id) {
+    ASSERT_EQ(claimed.size(), 2u);
+    EXPECT_EQ(claimed[1].desired_serial, serial);
+    EXPECT_EQ(claimed[1].request_id, request_id);
+  }
+
   absl::Duration hold_ = absl::ZeroDuration();
   std::shared_ptr<FakeClock> clock_ = std::make_shared<FakeClock>();
   FakePropagationStore store_{clock_};
@@ -181,14 +203,9 @@ TEST_F(ClaimerTest, ALateResultUnderALostClaimIsDiscarded) {
 TEST_F(ClaimerTest, AKickDuringTheHoldWaitsForItsEnd) {
   hold_ = absl::Milliseconds(500);
   std::vector<PropagationTask> claimed;
-  auto claimer = MakeClaimer("replica-a", 8, &claimed);
-  claimer->RunOnce();
-  store_.Enqueue("a.test.", "ns1", 1);
-  claimer->Kick("a.test.", "req-1");
-  claimer->RunOnce();
-  ASSERT_EQ(claimed.size(), 1u);
-  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
-  claimer->Done(claimed[0]);
+  std::unique_ptr<Claimer> claimer;
+  ASSERT_NO_FATAL_FAILURE(FirstPush(&claimed, &claimer));
+  ASSERT_NO_FATAL_FAILURE(Finish(*claimer, claimed[0]));
   store_.Enqueue("a.test.", "ns1", 2);
   claimer->Kick("a.test.", "req-2");
   store_.Enqueue("a.test.", "ns1", 3);
@@ -200,29 +217,20 @@ TEST_F(ClaimerTest, AKickDuringTheHoldWaitsForItsEnd) {
   EXPECT_EQ(store_.claims(), claims) << "a held kick costs no query";
   clock_->Advance(absl::Milliseconds(300));
   claimer->RunOnce();
-  ASSERT_EQ(claimed.size(), 2u);
-  EXPECT_EQ(claimed[1].desired_serial, 3u) << "both writes in one push";
-  EXPECT_EQ(claimed[1].request_id, "req-2");
+  ExpectSecondPush(claimed, 3, "req-2");  // both writes in one push
 }
 
 // A write whose caller waits for propagation is not held back.
 TEST_F(ClaimerTest, AnUrgentKickIgnoresTheHold) {
   hold_ = absl::Seconds(5);
   std::vector<PropagationTask> claimed;
-  auto claimer = MakeClaimer("replica-a", 8, &claimed);
-  claimer->RunOnce();
-  store_.Enqueue("a.test.", "ns1", 1);
-  claimer->Kick("a.test.");
-  claimer->RunOnce();
-  ASSERT_EQ(claimed.size(), 1u);
-  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
-  claimer->Done(claimed[0]);
+  std::unique_ptr<Claimer> claimer;
+  ASSERT_NO_FATAL_FAILURE(FirstPush(&claimed, &claimer));
+  ASSERT_NO_FATAL_FAILURE(Finish(*claimer, claimed[0]));
   store_.Enqueue("a.test.", "ns1", 2);
   claimer->Kick("a.test.", "req-waits", /*urgent=*/true);
   claimer->RunOnce();
-  ASSERT_EQ(claimed.size(), 2u);
-  EXPECT_EQ(claimed[1].desired_serial, 2u);
-  EXPECT_EQ(claimed[1].request_id, "req-waits");
+  ExpectSecondPush(claimed, 2, "req-waits");
 }
 
 // A kick for a zone whose rows are all leased here (a push in progress to
@@ -230,25 +238,18 @@ TEST_F(ClaimerTest, AnUrgentKickIgnoresTheHold) {
 // the push ends.
 TEST_F(ClaimerTest, AKickDuringAPushIsReplayedWhenItEnds) {
   std::vector<PropagationTask> claimed;
-  auto claimer = MakeClaimer("replica-a", 8, &claimed);
-  claimer->RunOnce();
-  store_.Enqueue("a.test.", "ns1", 1);
-  claimer->Kick("a.test.", "req-1");
-  claimer->RunOnce();
-  ASSERT_EQ(claimed.size(), 1u);
+  std::unique_ptr<Claimer> claimer;
+  ASSERT_NO_FATAL_FAILURE(FirstPush(&claimed, &claimer));
   store_.Enqueue("a.test.", "ns1", 2);
   claimer->Kick("a.test.", "req-2", /*urgent=*/true);
   EXPECT_EQ(claimer->kicked(), 0u) << "nothing to claim while leased";
   const int claims = store_.claims();
   claimer->RunOnce();
   EXPECT_EQ(store_.claims(), claims);
-  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
-  claimer->Done(claimed[0]);
+  ASSERT_NO_FATAL_FAILURE(Finish(*claimer, claimed[0]));
   EXPECT_EQ(claimer->kicked(), 1u);
   claimer->RunOnce();
-  ASSERT_EQ(claimed.size(), 2u);
-  EXPECT_EQ(claimed[1].desired_serial, 2u);
-  EXPECT_EQ(claimed[1].request_id, "req-2");
+  ExpectSecondPush(claimed, 2, "req-2");
 }
 
 // A server whose client bound dropped (it answered "overloaded") gets no
@@ -292,8 +293,7 @@ TEST_F(ClaimerTest, AServerAtItsBoundGetsItsNextRowWhenASlotFrees) {
   claimer->RunOnce();
   ASSERT_EQ(claimed.size(), 1u);
   for (size_t n = 2; n <= 3; ++n) {
-    ASSERT_TRUE(store_.MarkApplied(claimed.back(), false)->current);
-    claimer->Done(claimed.back());
+    ASSERT_NO_FATAL_FAILURE(Finish(*claimer, claimed.back()));
     claimer->RunOnce();  // same instant: no sweep would be due
     ASSERT_EQ(claimed.size(), n);
   }
@@ -314,12 +314,10 @@ TEST_F(ClaimerTest, AServerWithoutRoomAtTheSweepGetsItsRowWhenASlotFrees) {
   claimer->RunOnce();
   ASSERT_EQ(claimed.size(), 2u);
   limit = 1;  // an overloaded answer halved it
-  ASSERT_TRUE(store_.MarkApplied(claimed[0], false)->current);
-  claimer->Done(claimed[0]);
+  ASSERT_NO_FATAL_FAILURE(Finish(*claimer, claimed[0]));
   claimer->RunOnce();  // one still in flight: no room
   ASSERT_EQ(claimed.size(), 2u);
-  ASSERT_TRUE(store_.MarkApplied(claimed[1], false)->current);
-  claimer->Done(claimed[1]);
+  ASSERT_NO_FATAL_FAILURE(Finish(*claimer, claimed[1]));
   claimer->RunOnce();  // same instant
   EXPECT_EQ(claimed.size(), 3u);
 }
