@@ -117,6 +117,8 @@ check_not "a: liveness probe is not gRPC health" \
   eval "probe '$A' livenessProbe | grep -Eq '^ *grpc:\$'"
 check "a: container port 50051 named grpc" \
   eval "docs '$A' Deployment | grep -B1 -E '^ *containerPort: 50051\$' | grep -Eq 'name: grpc\$'"
+check "a: instance id is the pod name" \
+  eval "docs '$A' Deployment | grep -A3 -E '^ *- name: DNSD_INSTANCE_ID\$' | grep -Eq 'fieldPath: metadata.name\$'"
 check "a: runAsNonRoot true" has "$A" Deployment '^ *runAsNonRoot: true$'
 check "a: runAsUser 10001" has "$A" Deployment '^ *runAsUser: 10001$'
 check "a: fsGroup set" has "$A" Deployment '^ *fsGroup: [0-9]+$'
