@@ -364,14 +364,8 @@ Clock::duration RunWriters(std::shared_ptr<grpc::Channel> shared_channel,
                            OnCommit on_commit) {
   return RunThreads(threads, [&](int i) {
     auto stub = v1::RecordService::NewStub(shared_channel ? shared_channel : NewChannel(target));
-    v1::ChangeRRsetsRequest req;
-    req.set_zone(BenchZone(i));
-    v1::RRsetChange* change = req.add_changes();
-    change->set_changetype(v1::CHANGE_TYPE_REPLACE);
-    change->mutable_rrset()->set_name("www");
-    change->mutable_rrset()->set_type("A");
-    change->mutable_rrset()->set_ttl(300);
-    v1::Record* rec = change->mutable_rrset()->add_records();
+    v1::ChangeRRsetsRequest req = ReplaceWwwA(BenchZone(i), "");
+    v1::Record* rec = req.mutable_changes(0)->mutable_rrset()->mutable_records(0);
     for (int64_t n = 0; !stop(); ++n) {
       rec->set_content(absl::StrCat("192.0.2.", n % 254 + 1));
       v1::ChangeRRsetsResponse resp;

@@ -126,6 +126,18 @@ std::string StatusText(const grpc::Status& s) {
   return absl::StrCat("code ", static_cast<int>(s.error_code()), ": ", s.error_message());
 }
 
+v1::ChangeRRsetsRequest ReplaceWwwA(const std::string& zone, const std::string& ip) {
+  v1::ChangeRRsetsRequest req;
+  req.set_zone(zone);
+  v1::RRsetChange* change = req.add_changes();
+  change->set_changetype(v1::CHANGE_TYPE_REPLACE);
+  change->mutable_rrset()->set_name("www");
+  change->mutable_rrset()->set_type("A");
+  change->mutable_rrset()->set_ttl(300);
+  change->mutable_rrset()->add_records()->set_content(ip);
+  return req;
+}
+
 google::protobuf::Duration ProtoSeconds(int seconds) {
   google::protobuf::Duration d;
   d.set_seconds(seconds);

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "dns/v1/record_service.pb.h"
 #include "tests/support/dnsd_process.h"
 #include "tests/support/pdns_server.h"
 #include "tests/support/postgres_server.h"
@@ -77,6 +78,9 @@ std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 30);
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& target);
 std::string StatusText(const grpc::Status& s);
 google::protobuf::Duration ProtoSeconds(int seconds);
+// The change every benchmark times: REPLACE www.<zone> A with `ip` (TTL
+// 300); the record is the first of the only change's RRset.
+v1::ChangeRRsetsRequest ReplaceWwwA(const std::string& zone, const std::string& ip);
 
 // Keeps the first few error texts of a phase and counts them all.
 class ErrorLog {

@@ -170,15 +170,8 @@ struct ChangeOutcome {
 };
 
 ChangeOutcome TimedChange(v1::RecordService::Stub& stub, const std::string& zone, int n) {
-  v1::ChangeRRsetsRequest req;
-  req.set_zone(zone);
-  v1::RRsetChange* change = req.add_changes();
-  change->set_changetype(v1::CHANGE_TYPE_REPLACE);
-  change->mutable_rrset()->set_name("www");
-  change->mutable_rrset()->set_type("A");
-  change->mutable_rrset()->set_ttl(300);
-  change->mutable_rrset()->add_records()->set_content(
-      absl::StrCat("198.51.", n / 254 % 254, ".", n % 254 + 1));
+  v1::ChangeRRsetsRequest req =
+      ReplaceWwwA(zone, absl::StrCat("198.51.", n / 254 % 254, ".", n % 254 + 1));
   *req.mutable_propagation_timeout() = ProtoSeconds(5);
   v1::ChangeRRsetsResponse resp;
   ChangeOutcome out;
@@ -767,15 +760,8 @@ Waiting RunWaitingWrites(const std::string& target, dt::PostgresServer& pg, Pdns
   for (int i = 0; i < n; ++i) {
     auto call = std::make_unique<Call>();
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(wait_s + 30));
-    v1::ChangeRRsetsRequest req;
-    req.set_zone(name(i));
+    v1::ChangeRRsetsRequest req = ReplaceWwwA(name(i), "192.0.2.99");
     *req.mutable_propagation_timeout() = ProtoSeconds(wait_s);
-    v1::RRsetChange* change = req.add_changes();
-    change->set_changetype(v1::CHANGE_TYPE_REPLACE);
-    change->mutable_rrset()->set_name("www");
-    change->mutable_rrset()->set_type("A");
-    change->mutable_rrset()->set_ttl(300);
-    change->mutable_rrset()->add_records()->set_content("192.0.2.99");
     call->rpc = records->AsyncChangeRRsets(&call->ctx, req, &cq);
     call->rpc->Finish(&call->resp, &call->status, call.get());
     calls.push_back(std::move(call));

@@ -87,7 +87,9 @@ std::map<std::string, int> ServerDirectory::ClientLimits() {
   std::map<std::string, int> out;
   for (const std::string& name : names) {
     std::shared_ptr<pdns::PdnsClient> client = clients_.Get(name);
-    if (client && client->stats().limit > 0) out[name] = client->stats().limit;
+    if (!client) continue;
+    const int limit = client->stats().limit;
+    if (limit > 0) out[name] = limit;
   }
   return out;
 }
