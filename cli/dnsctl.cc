@@ -2,6 +2,9 @@
 // errors with their reason and field violations.
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -14,17 +17,20 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "dns/v1/record_service.grpc.pb.h"
 #include "dns/v1/server_service.grpc.pb.h"
 #include "dns/v1/zone_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
 namespace {
 
 namespace v1 = dns::v1;
+using google::protobuf::util::TimeUtil;
 
 constexpr char kUsage[] = R"(dnsctl: command line for the dns.v1 service
 
@@ -55,6 +61,17 @@ Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND
   server update NAME [--maintenance on|off] [--location L] [--capacity QPS]
                      [--api-url URL] [--dns-address IP:PORT] [--api-key KEY]
   server deregister NAME [--allow-missing]
+  server health NAME [--json]
+                  (runs every check now; one line per check: name, PASS/FAIL,
+                  value, threshold, latency, message)
+  server metrics NAME [--since DURATION] [--step DURATION] [--metric M]... [--json]
+                  (DURATION like 90s, 15m, 1h, 7d; --since defaults to 1h;
+                  per series one line per bucket: start, avg, max, samples)
+  server watch [--server-name S]... [--type status|alert|check]...
+               [--resume-after ID] [--json]
+                  (health events as they happen, until the stream ends;
+                  --timeout does not apply; --json prints every message,
+                  heartbeats too, one JSON object a line)
 
 Writes (zone create/update/delete/import, rrset replace/delete) take
 --wait SECONDS: wait that long for every PowerDNS server to apply the change
@@ -80,7 +97,8 @@ struct Args {
 
 // Options that take no value.
 bool IsSwitch(const std::string& key) {
-  return key == "full" || key == "allow-missing" || key == "help" || key == "skip-check";
+  return key == "full" || key == "allow-missing" || key == "help" || key == "skip-check" ||
+         key == "json";
 }
 
 Args ParseArgs(int argc, char** argv) {
@@ -112,13 +130,29 @@ Args ParseArgs(int argc, char** argv) {
   std::exit(2);
 }
 
-void PrintJson(const google::protobuf::Message& message) {
+// `message` as JSON: indented, or on one line when `compact`.
+std::string ToJson(const google::protobuf::Message& message, bool compact = false) {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
+  options.add_whitespace = !compact;
   options.preserve_proto_field_names = true;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  std::cout << out;
+  return out;
+}
+
+void PrintJson(const google::protobuf::Message& message) { std::cout << ToJson(message); }
+
+// The ErrorInfo metadata `key` in the details of `status`; empty if absent.
+std::string ErrorMetadata(const grpc::Status& status, const std::string& key) {
+  google::rpc::Status details;
+  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) return "";
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (!any.UnpackTo(&info)) continue;
+    auto it = info.metadata().find(key);
+    if (it != info.metadata().end()) return it->second;
+  }
+  return "";
 }
 
 int Report(const grpc::Status& status, grpc::ClientContext& context) {
@@ -143,6 +177,167 @@ int Report(const grpc::Status& status, grpc::ClientContext& context) {
   }
   if (!request_id.empty()) std::cerr << "  request_id: " << request_id << "\n";
   return 1;
+}
+
+// "90s", "15m", "1h", "7d" (or a sum such as "1h30m") in seconds; false on
+// anything else: no unit, a sign, a fraction, zero, more than 100 years.
+bool ParseDuration(const std::string& text, int64_t* seconds) {
+  constexpr int64_t kMax = int64_t{100} * 365 * 86400;
+  const std::string s = absl::AsciiStrToLower(text);
+  if (s.empty()) return false;
+  int64_t total = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t start = i;
+    while (i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == start || i == s.size() || i - start > 12) return false;
+    int64_t count = 0;
+    if (!absl::SimpleAtoi(s.substr(start, i - start), &count)) return false;
+    int64_t unit = 0;
+    switch (s[i++]) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      default: return false;
+    }
+    if (count > kMax / unit) return false;
+    total += count * unit;
+    if (total > kMax) return false;
+  }
+  if (total <= 0) return false;
+  *seconds = total;
+  return true;
+}
+
+// A figure without trailing zeros: "5000", "0.25", "12.5", "0.0001234".
+std::string Figure(double value) {
+  char buf[64];
+  if (std::isfinite(value) && std::fabs(value) < 1e15 && value == std::floor(value)) {
+    std::snprintf(buf, sizeof buf, "%.0f", value);
+    return buf;
+  }
+  if (!std::isfinite(value) || std::fabs(value) >= 1) {
+    std::snprintf(buf, sizeof buf, "%.3f", value);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.4g", value);
+  }
+  std::string out = buf;
+  if (out.find('.') != std::string::npos && out.find('e') == std::string::npos) {
+    out.erase(out.find_last_not_of('0') + 1);
+    if (out.back() == '.') out.pop_back();
+  }
+  return out;
+}
+
+double Millis(const google::protobuf::Duration& d) { return d.seconds() * 1e3 + d.nanos() / 1e6; }
+
+std::string Rfc3339(const google::protobuf::Timestamp& t) { return TimeUtil::ToString(t); }
+
+// An enum value name without its prefix, in lower case ("degraded").
+std::string Word(const std::string& name, const std::string& prefix, int value) {
+  if (name.empty()) return absl::StrCat(value);
+  return absl::AsciiStrToLower(absl::StartsWith(name, prefix) ? name.substr(prefix.size()) : name);
+}
+
+std::string StatusWord(v1::ServerStatus status) {
+  return Word(v1::ServerStatus_Name(status), "SERVER_STATUS_", status);
+}
+
+std::string EventWord(v1::HealthEventType type) {
+  return Word(v1::HealthEventType_Name(type), "HEALTH_EVENT_TYPE_", type);
+}
+
+// Prints `rows` as columns two spaces apart, each as wide as its widest cell;
+// the columns marked in `right` are right-aligned.
+void PrintTable(const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right,
+                const std::string& indent) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) line += "  ";
+      const std::string pad(widths[c] - row[c].size(), ' ');
+      const bool align_right = c < right.size() && right[c];
+      line += align_right ? pad + row[c] : row[c] + pad;
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    std::cout << line << "\n";
+  }
+}
+
+void PrintHealth(const v1::HealthReport& report) {
+  std::cout << "server:  " << report.server() << "\n";
+  std::cout << "status:  " << StatusWord(report.status()) << "\n";
+  if (!report.status_reason().empty()) std::cout << "reason:  " << report.status_reason() << "\n";
+  std::cout << "version: " << report.version() << "\n";
+  if (report.has_check_time()) std::cout << "checked: " << Rfc3339(report.check_time()) << "\n";
+  std::vector<std::string> alerts(report.active_alerts().begin(), report.active_alerts().end());
+  std::cout << "alerts:  " << (alerts.empty() ? "none" : absl::StrJoin(alerts, ", ")) << "\n";
+  if (report.checks().empty()) return;
+  std::cout << "checks:\n";
+  auto with_unit = [](double value, const std::string& unit) {
+    return unit.empty() ? Figure(value) : absl::StrCat(Figure(value), " ", unit);
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& check : report.checks()) {
+    rows.push_back({check.name(), check.passed() ? "PASS" : "FAIL",
+                    check.has_value() ? with_unit(check.value(), check.unit()) : "",
+                    check.has_threshold() ? "> " + with_unit(check.threshold(), check.unit()) : "",
+                    Figure(Millis(check.latency())) + " ms", check.message()});
+  }
+  PrintTable(rows, {false, false, true, false, true, false}, "  ");
+}
+
+void PrintMetrics(const v1::GetServerMetricsResponse& metrics) {
+  char availability[32];
+  std::snprintf(availability, sizeof availability, "%.2f%%", metrics.availability() * 100);
+  std::cout << "samples:      " << metrics.sample_count() << "\n";
+  std::cout << "availability: " << availability << "\n";
+  if (metrics.has_step()) std::cout << "step:         " << Figure(Millis(metrics.step()) / 1e3) << "s\n";
+  for (const auto& series : metrics.series()) {
+    std::cout << "\n" << series.name();
+    if (!series.unit().empty()) std::cout << " (" << series.unit() << ")";
+    std::cout << "\n";
+    if (series.points().empty()) {
+      std::cout << "  (no samples)\n";
+      continue;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& point : series.points()) {
+      rows.push_back({Rfc3339(point.time()), Figure(point.avg()), Figure(point.max()),
+                      absl::StrCat(point.count())});
+    }
+    PrintTable(rows, {false, true, true, true}, "  ");
+  }
+}
+
+// One line for a health event: id, time, server, type, then what happened.
+std::string FormatEvent(const v1::HealthEvent& event) {
+  std::string line = absl::StrCat(event.id(), " ", Rfc3339(event.time()), " ", event.server(), " ",
+                                  EventWord(event.type()));
+  switch (event.type()) {
+    case v1::HEALTH_EVENT_TYPE_STATUS_CHANGED:
+      absl::StrAppend(&line, " ", StatusWord(event.from_status()), " -> ",
+                      StatusWord(event.to_status()));
+      break;
+    case v1::HEALTH_EVENT_TYPE_ALERT_RAISED:
+    case v1::HEALTH_EVENT_TYPE_ALERT_CLEARED:
+      absl::StrAppend(&line, " alert=", event.alert(), " value=", Figure(event.value()),
+                      " threshold=", Figure(event.threshold()));
+      return line;
+    case v1::HEALTH_EVENT_TYPE_CHECK_FAILED:
+      absl::StrAppend(&line, " check=", event.alert());
+      break;
+    default:
+      break;
+  }
+  if (!event.reason().empty()) absl::StrAppend(&line, " ", event.reason());
+  return line;
 }
 
 v1::ZoneKind ParseKind(const std::string& kind) {
@@ -217,13 +412,26 @@ class Cli {
     return d;
   }
 
-  void Prepare(grpc::ClientContext& context) {
+  // A DURATION option (90s, 15m, 1h, 7d) in seconds.
+  int64_t DurationOption(const std::string& key) {
+    int64_t seconds = 0;
+    if (!ParseDuration(args_.Get(key), &seconds)) {
+      Fail("--" + key + " takes a duration like 90s, 15m, 1h or 7d, not '" + args_.Get(key) + "'");
+    }
+    return seconds;
+  }
+
+  // Sets the --timeout deadline (unless `deadline` is false: a watch runs
+  // until the stream ends) and the request id.
+  void Prepare(grpc::ClientContext& context, bool deadline = true) {
     double seconds = 30;
     if (args_.Has("timeout") && !absl::SimpleAtod(args_.Get("timeout"), &seconds)) {
       Fail("--timeout takes seconds");
     }
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
+    if (deadline) {
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
+    }
     if (args_.Has("request-id")) context.AddMetadata("x-request-id", args_.Get("request-id"));
   }
 
@@ -465,7 +673,101 @@ class Cli {
       if (rc == 0) std::cout << "deregistered " << req.name() << "\n";
       return rc;
     }
+    if (command == "health") {
+      v1::CheckServerHealthRequest req;
+      req.set_name(Arg(2, "server name"));
+      v1::HealthReport resp;
+      int rc = Call(*servers_, &v1::ServerService::Stub::CheckServerHealth, req, &resp);
+      if (rc != 0 || args_.Has("json")) return Print(rc, resp);
+      PrintHealth(resp);
+      return 0;
+    }
+    if (command == "metrics") {
+      v1::GetServerMetricsRequest req;
+      req.set_name(Arg(2, "server name"));
+      const int64_t since = args_.Has("since") ? DurationOption("since") : 3600;
+      if (args_.Has("step")) *req.mutable_step() = TimeUtil::SecondsToDuration(DurationOption("step"));
+      for (const auto& metric : args_.All("metric")) req.add_metrics(metric);
+      const google::protobuf::Timestamp now = TimeUtil::GetCurrentTime();
+      *req.mutable_end_time() = now;
+      req.mutable_start_time()->set_seconds(now.seconds() - since);
+      req.mutable_start_time()->set_nanos(now.nanos());
+      v1::GetServerMetricsResponse resp;
+      int rc = Call(*servers_, &v1::ServerService::Stub::GetServerMetrics, req, &resp);
+      if (rc != 0 || args_.Has("json")) return Print(rc, resp);
+      PrintMetrics(resp);
+      return 0;
+    }
+    if (command == "watch") return Watch();
     Fail("unknown server command '" + command + "'");
+  }
+
+  // server watch: prints health events until the stream ends.
+  int Watch() {
+    v1::WatchHealthRequest req;
+    for (const auto& server : args_.All("server-name")) req.add_servers(server);
+    auto add_type = [&req](v1::HealthEventType type) {
+      const auto& types = req.event_types();
+      if (std::find(types.begin(), types.end(), type) == types.end()) req.add_event_types(type);
+    };
+    for (const auto& option : args_.All("type")) {
+      for (absl::string_view part : absl::StrSplit(option, ',', absl::SkipEmpty())) {
+        const std::string type = absl::AsciiStrToLower(part);
+        if (type == "status") {
+          add_type(v1::HEALTH_EVENT_TYPE_STATUS_CHANGED);
+        } else if (type == "alert") {
+          add_type(v1::HEALTH_EVENT_TYPE_ALERT_RAISED);
+          add_type(v1::HEALTH_EVENT_TYPE_ALERT_CLEARED);
+        } else if (type == "check") {
+          add_type(v1::HEALTH_EVENT_TYPE_CHECK_FAILED);
+        } else {
+          Fail("--type must be status, alert or check, not '" + type + "'");
+        }
+      }
+    }
+    if (args_.Has("resume-after")) {
+      int64_t id = 0;
+      if (!absl::SimpleAtoi(args_.Get("resume-after"), &id) || id < 0) {
+        Fail("--resume-after takes an event id");
+      }
+      req.set_resume_after(id);
+    }
+    const bool json = args_.Has("json");
+
+    grpc::ClientContext context;
+    Prepare(context, /*deadline=*/false);
+    std::unique_ptr<grpc::ClientReader<v1::HealthEvent>> reader =
+        servers_->WatchHealth(&context, req);
+    v1::HealthEvent event;
+    int64_t last_seen = 0;
+    while (reader->Read(&event)) {
+      if (json) {
+        std::cout << ToJson(event, /*compact=*/true) << std::endl;
+      } else if (event.type() != v1::HEALTH_EVENT_TYPE_HEARTBEAT) {
+        std::cout << FormatEvent(event) << std::endl;
+      }
+      if (event.id() > 0) last_seen = event.id();
+    }
+    grpc::Status status = reader->Finish();
+    if (status.ok()) return 0;
+    Report(status, context);
+    // SUBSCRIBER_TOO_SLOW names the last event sent; EVENTS_COMPACTED the
+    // oldest one kept (those before it are gone: re-read the servers first).
+    const std::string last_id = ErrorMetadata(status, "last_id");
+    const std::string oldest_id = ErrorMetadata(status, "oldest_id");
+    if (!last_id.empty()) {
+      std::cerr << "resume with --resume-after " << last_id << "\n";
+    } else if (!oldest_id.empty()) {
+      int64_t oldest = 0;
+      (void)absl::SimpleAtoi(oldest_id, &oldest);
+      std::cerr << "events before " << oldest_id
+                << " are gone: re-read `dnsctl server list`, then watch without "
+                   "--resume-after\n(or replay what is kept with --resume-after "
+                << std::max<int64_t>(0, oldest - 1) << ")\n";
+    } else if (last_seen > 0) {
+      std::cerr << "resume with --resume-after " << last_seen << "\n";
+    }
+    return 1;
   }
 
   int Print(int rc, const google::protobuf::Message& message) {

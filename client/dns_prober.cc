@@ -393,23 +393,7 @@ absl::StatusOr<ProbeResult> CaresDnsProber::DoQuery(const std::string& address,
   const std::string outcome = absl::StrCat(
       where, ": rcode=", RcodeName(result.rcode), " after ",
       absl::FormatDuration(result.latency));
-  switch (result.rcode) {
-    case 0:
-      break;
-    case 1:
-      return WithRcode(absl::StatusCode::kInvalidArgument, outcome, result.rcode);
-    case 2:
-      return WithRcode(absl::StatusCode::kInternal, outcome, result.rcode);
-    case 3:
-      return WithRcode(absl::StatusCode::kNotFound, outcome, result.rcode);
-    case 4:
-      return WithRcode(absl::StatusCode::kUnimplemented, outcome, result.rcode);
-    case 5:
-      return WithRcode(absl::StatusCode::kFailedPrecondition, outcome,
-                       result.rcode);
-    default:
-      return WithRcode(absl::StatusCode::kUnknown, outcome, result.rcode);
-  }
+  if (result.rcode != 0) return RcodeStatus(result.rcode, outcome);
 
   // Answer section: skip the questions, then print each RR.
   Reader r(buf, len);
@@ -452,6 +436,23 @@ absl::StatusOr<ProbeResult> CaresDnsProber::DoQuery(const std::string& address,
     }
   }
   return result;
+}
+
+absl::Status RcodeStatus(int rcode, std::string message) {
+  switch (rcode) {
+    case 1:
+      return WithRcode(absl::StatusCode::kInvalidArgument, std::move(message), rcode);
+    case 2:
+      return WithRcode(absl::StatusCode::kInternal, std::move(message), rcode);
+    case 3:
+      return WithRcode(absl::StatusCode::kNotFound, std::move(message), rcode);
+    case 4:
+      return WithRcode(absl::StatusCode::kUnimplemented, std::move(message), rcode);
+    case 5:
+      return WithRcode(absl::StatusCode::kFailedPrecondition, std::move(message), rcode);
+    default:
+      return WithRcode(absl::StatusCode::kUnknown, std::move(message), rcode);
+  }
 }
 
 std::optional<int> RcodeFromStatus(const absl::Status& status) {

@@ -87,6 +87,8 @@ class CaresDnsProber final : public DnsProber {
   const CaresProberOptions options_;
 };
 
+// The error Query returns for an answer with a non-zero `rcode`.
+absl::Status RcodeStatus(int rcode, std::string message);
 // The rcode a Query error carries, if it came from a DNS answer.
 std::optional<int> RcodeFromStatus(const absl::Status& status);
 

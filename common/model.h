@@ -83,6 +83,31 @@ enum class ServerMode { kSharedDb, kApi };
 
 enum class ServerStatus { kUnspecified, kHealthy, kDegraded, kUnavailable, kMaintenance };
 
+// "HEALTHY", as the database and the logs spell it.
+inline const char* ServerStatusName(ServerStatus status) {
+  switch (status) {
+    case ServerStatus::kHealthy:
+      return "HEALTHY";
+    case ServerStatus::kDegraded:
+      return "DEGRADED";
+    case ServerStatus::kUnavailable:
+      return "UNAVAILABLE";
+    case ServerStatus::kMaintenance:
+      return "MAINTENANCE";
+    case ServerStatus::kUnspecified:
+      break;
+  }
+  return "UNSPECIFIED";
+}
+
+inline ServerStatus ServerStatusFromName(const std::string& name) {
+  if (name == "HEALTHY") return ServerStatus::kHealthy;
+  if (name == "DEGRADED") return ServerStatus::kDegraded;
+  if (name == "UNAVAILABLE") return ServerStatus::kUnavailable;
+  if (name == "MAINTENANCE") return ServerStatus::kMaintenance;
+  return ServerStatus::kUnspecified;
+}
+
 // A registered PowerDNS server. api_key is the plain key: filled only where
 // the service itself needs it (talking to the server), never on the way out.
 struct Server {
@@ -97,6 +122,9 @@ struct Server {
   ServerStatus status = ServerStatus::kUnspecified;
   std::string version;
   std::string last_error;
+  // Why the status is what it is; the health alerts standing now.
+  std::string status_reason;
+  std::vector<std::string> active_alerts;
   absl::Time last_check_time = absl::InfinitePast();
   std::string etag;
   absl::Time create_time;

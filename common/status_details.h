@@ -25,6 +25,7 @@ struct FieldViolation {
 
 inline constexpr char kReasonPayload[] = "dns.v1/reason";
 inline constexpr char kViolationsPayload[] = "dns.v1/violations";
+inline constexpr char kMetadataPayload[] = "dns.v1/metadata";
 
 // Unit and record separators cannot appear in field paths or our messages.
 inline constexpr char kFieldSep = '\x1f';
@@ -38,6 +39,30 @@ inline absl::Status WithReason(absl::Status status, absl::string_view reason) {
 inline std::string ReasonOf(const absl::Status& status) {
   auto payload = status.GetPayload(kReasonPayload);
   return payload ? std::string(*payload) : std::string();
+}
+
+// A reason plus key/value metadata (google.rpc.ErrorInfo.metadata at the
+// edge), e.g. the id a watcher resumes after.
+inline absl::Status WithReasonAndMetadata(
+    absl::Status status, absl::string_view reason,
+    const std::vector<std::pair<std::string, std::string>>& metadata) {
+  std::vector<std::string> parts;
+  for (const auto& [key, value] : metadata) parts.push_back(key + kFieldSep + value);
+  status.SetPayload(kMetadataPayload,
+                    absl::Cord(absl::StrJoin(parts, std::string(1, kViolationSep))));
+  return WithReason(std::move(status), reason);
+}
+
+inline std::vector<std::pair<std::string, std::string>> MetadataOf(const absl::Status& status) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto payload = status.GetPayload(kMetadataPayload);
+  if (!payload) return out;
+  for (absl::string_view part :
+       absl::StrSplit(std::string(*payload), kViolationSep, absl::SkipEmpty())) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(part, absl::MaxSplits(kFieldSep, 1));
+    out.push_back(std::move(kv));
+  }
+  return out;
 }
 
 // INVALID_ARGUMENT listing every violation; the message names the first.

@@ -23,6 +23,9 @@
 #include "server/core/metrics.h"
 #include "server/core/timer_queue.h"
 #include "server/core/weighted_gate.h"
+#include "server/health/fleet_health.h"
+#include "server/health/health_checker.h"
+#include "server/health/health_feed.h"
 #include "server/health_reporter.h"
 #include "common/logging.h"
 #include "server/metrics_http.h"
@@ -35,6 +38,7 @@
 #include "server/zone_manager.h"
 #include "server/zone_service.h"
 #include "storage/connection_pool.h"
+#include "storage/pg_health_store.h"
 #include "storage/pg_leader_lock.h"
 #include "storage/pg_maintenance.h"
 #include "storage/pg_propagation_store.h"
@@ -70,6 +74,28 @@ std::string WithApplicationName(const std::string& url, const std::string& name)
                       "application_name=", name);
 }
 
+absl::Status CheckHealthConfig(const HealthConfig& h) {
+  if (h.interval != absl::ZeroDuration() && h.interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--health_check_interval must be 0 (off) or at least 1s");
+  }
+  if (h.timeout < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError("--health_check_timeout must be at least 100ms");
+  }
+  if (h.concurrency < 1 || h.failure_threshold < 1 || h.recovery_threshold < 1 ||
+      h.watch_buffer < 1) {
+    return absl::InvalidArgumentError(
+        "--health_check_concurrency, --health_failure_threshold, --health_recovery_threshold "
+        "and --watch_buffer must be at least 1");
+  }
+  if (h.watch_heartbeat < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--watch_heartbeat must be at least 1s");
+  }
+  if (h.sample_retention < absl::Hours(24)) {
+    return absl::InvalidArgumentError("--health_sample_retention must be at least 24h");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 struct Application::Parts {
@@ -87,6 +113,11 @@ struct Application::Parts {
   std::unique_ptr<TimerQueue> timers;
   std::unique_ptr<pdns::PdnsClientPool> clients;
   std::unique_ptr<CaresDnsProber> prober;
+  std::unique_ptr<PgHealthStore> health_store;
+  std::unique_ptr<pdns::PdnsClientPool> health_clients;
+  std::unique_ptr<HealthChecker> health_checker;
+  std::unique_ptr<FleetHealth> fleet_health;
+  std::unique_ptr<HealthFeed> health_feed;
   std::unique_ptr<Propagator> propagator;
   std::unique_ptr<ZoneManager> zone_manager;
   std::unique_ptr<ServerManager> server_manager;
@@ -138,6 +169,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
         "--instance_id '", p->instance, "' must be 1-48 letters, digits, '-', '.' or '_'"));
   }
 
+  if (absl::Status bad = CheckHealthConfig(c.health); !bad.ok()) return bad;
+
   absl::StatusOr<SecretBox> box = SecretBox::FromBase64Key(c.secret_key);
   c.secret_key.clear();  // the box holds it now
   if (!box.ok()) return box.status();
@@ -185,7 +218,67 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   p->clients = std::make_unique<pdns::PdnsClientPool>(client_pool_options);
   p->prober = std::make_unique<CaresDnsProber>();
 
+  // Health: its own PowerDNS clients (no breaker, no retries: a check sees
+  // what a server does now) on its own threads, apart from propagation's.
+  p->health_store = std::make_unique<PgHealthStore>(p->pool);
+  pdns::PdnsClientPool::Options health_pool_options;
+  health_pool_options.client_defaults = client_options;
+  health_pool_options.client_defaults.retry.max_attempts = 1;
+  health_pool_options.client_defaults.circuit_breaker.failure_threshold = 0;
+  health_pool_options.client_defaults.max_in_flight = 3;
+  health_pool_options.client_defaults.rate_limit_qps = 0;
+  health_pool_options.client_defaults.connect_timeout =
+      std::min(c.health.timeout, absl::Seconds(2));
+  health_pool_options.client_defaults.read_timeout = c.health.timeout;
+  health_pool_options.client_defaults.write_timeout = c.health.timeout;
+  health_pool_options.executor.threads = std::max(4, c.health.concurrency * 2);
+  p->health_clients = std::make_unique<pdns::PdnsClientPool>(health_pool_options);
+  HealthCheckOptions checks;
+  checks.timeout = c.health.timeout;
+  checks.probe_timeout = std::min(c.health.timeout, absl::Seconds(2));
+  checks.api_latency_ms = c.health.api_latency_ms;
+  checks.cpu_percent = c.health.cpu_percent;
+  checks.memory_percent = c.health.memory_percent;
+  checks.memory_limit_bytes = c.health.memory_limit_bytes;
+  checks.zones_out_of_sync = c.health.zones_out_of_sync;
+  PgPropagationStore* backlog_store = p->propagation_store.get();
+  p->health_checker = std::make_unique<HealthChecker>(
+      *p->health_store, *p->prober,
+      [backlog_store](const std::string& server)
+          -> absl::StatusOr<std::optional<absl::Duration>> {
+        absl::StatusOr<std::vector<PropagationStore::Backlog>> backlog =
+            backlog_store->PendingByServer();
+        if (!backlog.ok()) return backlog.status();
+        for (const auto& b : *backlog) {
+          if (b.server == server && b.pending > 0) return std::optional<absl::Duration>(b.oldest);
+        }
+        return std::optional<absl::Duration>();
+      },
+      checks);
+  FleetHealthOptions fleet;
+  fleet.interval = c.health.interval > absl::ZeroDuration() ? c.health.interval
+                                                             : absl::Seconds(10);
+  fleet.concurrency = c.health.concurrency;
+  fleet.policy.failure_threshold = c.health.failure_threshold;
+  fleet.policy.recovery_threshold = c.health.recovery_threshold;
+  fleet.sample_retention = c.health.sample_retention;
+  fleet.event_retention = c.health.event_retention;
+  fleet.failure_report_every = fleet.interval;
+  p->fleet_health = std::make_unique<FleetHealth>(*p->server_store, *p->health_store,
+                                                  *p->health_checker, *p->health_clients,
+                                                  metrics, fleet);
+  HealthFeed::Options feed_options;
+  feed_options.subscriber_capacity = static_cast<size_t>(c.health.watch_buffer);
+  feed_options.max_replay = feed_options.subscriber_capacity * 10;
+  p->health_feed =
+      std::make_unique<HealthFeed>(*p->health_store, p->hub, *p->timers, feed_options);
+
   PropagatorOptions propagation;
+  FleetHealth* fleet_health = p->fleet_health.get();
+  propagation.workers.on_unreachable = [fleet_health](const std::string& server,
+                                                      const absl::Status& status) {
+    fleet_health->ReportFailure(server, status);
+  };
   propagation.claimer.owner = p->instance;
   propagation.claimer.capacity = c.propagation_workers;
   propagation.claimer.per_server = std::max(1, c.pdns.max_in_flight);
@@ -219,7 +312,14 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
       std::make_unique<ZoneServiceImpl>(*p->zone_manager, *p->runner, p->large_requests.get());
   p->record_service =
       std::make_unique<RecordServiceImpl>(*p->zone_manager, *p->runner, p->large_requests.get());
-  p->server_service = std::make_unique<ServerServiceImpl>(*p->server_manager, *p->runner);
+  HealthServices health_services;
+  health_services.fleet = p->fleet_health.get();
+  health_services.feed = p->health_feed.get();
+  health_services.timers = p->timers.get();
+  health_services.metrics = metrics;
+  health_services.watch.default_heartbeat = c.health.watch_heartbeat;
+  p->server_service =
+      std::make_unique<ServerServiceImpl>(*p->server_manager, *p->runner, health_services);
 
   p->propagator->Start();
 
@@ -266,6 +366,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   channel.application_name = absl::StrCat("dnsd-", p->instance);
   p->bridge = std::make_unique<EventBridge>(p->hub, p->instance, channel);
   p->bridge->Start();
+  // Without the database now, the feed learns where the events stand at its
+  // first successful poll; watchers are refused until then.
+  if (absl::Status feed = p->health_feed->Start(); !feed.ok()) {
+    Log(spdlog::level::warn, "health events not readable yet",
+        {{"error", std::string(feed.message())}});
+  }
 
   p->jobs = std::make_unique<JobRunner>(
       std::make_unique<PgLeaderLock>(c.database_url, kLeaderLockId,
@@ -283,6 +389,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
                    [maintenance, retention]() -> absl::Status {
                      return maintenance->ExpireRequests(retention).status();
                    }});
+  if (c.health.interval > absl::ZeroDuration()) {
+    p->jobs->Add(Job{"health_monitor", absl::Seconds(1),
+                     [fleet_health]() -> absl::Status { return fleet_health->Tick(); }});
+  }
+  p->jobs->Add(Job{"health_history", c.housekeeping_interval,
+                   [fleet_health]() -> absl::Status { return fleet_health->Housekeep(); }});
   p->jobs->Start();
 
   // State gauges, refreshed at each scrape; the backlog is read from the
@@ -301,8 +413,22 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
     }
     absl::StatusOr<std::vector<PropagationStore::Backlog>> backlog =
         raw->propagation_store->PendingByServer();
-    if (!backlog.ok()) return;
-    for (const auto& b : *backlog) m.SetPropagationBacklog(b.server, b.pending, b.oldest);
+    if (backlog.ok()) {
+      for (const auto& b : *backlog) m.SetPropagationBacklog(b.server, b.pending, b.oldest);
+    }
+    // Every replica shows the fleet's status and alerts (the leader sets
+    // them as it checks; the others read them here).
+    absl::StatusOr<Page<Server>> servers = raw->server_store->ListServers({}, "", 1000);
+    if (servers.ok()) {
+      for (const Server& s : servers->items) {
+        m.SetServerStatus(s.name, ServerStatusName(s.status));
+        for (const char* alert : {"api", "memory", "cpu", "zones_out_of_sync"}) {
+          m.SetAlert(s.name, alert,
+                     std::find(s.active_alerts.begin(), s.active_alerts.end(), alert) !=
+                         s.active_alerts.end());
+        }
+      }
+    }
   });
   if (!c.metrics_listen.empty()) {
     p->metrics_http = std::make_unique<MetricsHttpServer>(
@@ -333,6 +459,8 @@ void Application::Shutdown(absl::Duration grace) {
   if (p.server) p.server->GetHealthCheckService()->Shutdown();
   // Waiting calls answer now with where propagation stands.
   p.propagator->BeginShutdown();
+  // Watch streams end now with the last id each was sent.
+  if (p.health_feed) p.health_feed->Stop();
   Event shutdown;
   shutdown.type = EventType::kShutdown;
   p.hub.Publish(shutdown);
@@ -345,6 +473,9 @@ void Application::Shutdown(absl::Duration grace) {
   // Abandons PowerDNS calls in flight and gives leased work back.
   p.propagator->Stop();
   if (p.jobs) p.jobs->Stop();
+  // Rounds in flight fail at once rather than wait for a stalled server.
+  if (p.health_clients) p.health_clients->AbortAll();
+  if (p.fleet_health) p.fleet_health->Stop();
   if (p.bridge) p.bridge->Stop();
   if (p.metrics_http) p.metrics_http->Stop();
   p.health.reset();

@@ -16,6 +16,25 @@
 
 namespace dns {
 
+// The health monitor and its streams.
+struct HealthConfig {
+  // Zero: no monitor (the RPCs still answer from what is stored).
+  absl::Duration interval = absl::Seconds(10);
+  absl::Duration timeout = absl::Seconds(5);
+  int concurrency = 16;
+  int failure_threshold = 3;
+  int recovery_threshold = 2;
+  double api_latency_ms = 5000;
+  double cpu_percent = 80;
+  double memory_percent = 90;
+  int64_t memory_limit_bytes = 0;
+  double zones_out_of_sync = 0;
+  absl::Duration sample_retention = absl::Hours(24 * 30);
+  absl::Duration event_retention = absl::Hours(24 * 7);
+  absl::Duration watch_heartbeat = absl::Seconds(15);
+  int watch_buffer = 1024;
+};
+
 struct AppConfig {
   std::string listen = "0.0.0.0:50051";
   // Empty: no metrics port.
@@ -54,6 +73,7 @@ struct AppConfig {
   absl::Duration journal_horizon = absl::Hours(24);
   absl::Duration request_retention = absl::Hours(24);
   absl::Duration housekeeping_interval = absl::Minutes(1);
+  HealthConfig health;
 };
 
 class Application {

@@ -109,6 +109,33 @@ ABSL_FLAG(int, pdns_breaker_failures, 5,
           "Consecutive failures that open a server's circuit breaker; 0 disables it.");
 ABSL_FLAG(absl::Duration, pdns_breaker_open, absl::Seconds(30),
           "How long an open circuit waits before a half-open probe.");
+ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(10),
+          "How often the leader checks each PowerDNS server (API, statistics, DNS probe, zones, "
+          "propagation lag), with 10% jitter; 0 turns the monitor off.");
+ABSL_FLAG(absl::Duration, health_check_timeout, absl::Seconds(5),
+          "Bound on one round of checks on one server.");
+ABSL_FLAG(int, health_check_concurrency, 16, "Rounds of checks running at once (threads).");
+ABSL_FLAG(int, health_failure_threshold, 3,
+          "Rounds in a row without a DNS answer (or with a failed check) before a server "
+          "becomes UNAVAILABLE (or DEGRADED).");
+ABSL_FLAG(int, health_recovery_threshold, 2,
+          "Good rounds in a row before a server is HEALTHY again.");
+ABSL_FLAG(double, health_alert_api_ms, 5000, "Alert when the API answers slower (ms).");
+ABSL_FLAG(double, health_alert_cpu_percent, 80, "Alert when PowerDNS uses more CPU (% of a core).");
+ABSL_FLAG(double, health_alert_memory_percent, 90,
+          "Alert when PowerDNS's real memory passes this share of --health_memory_limit_bytes.");
+ABSL_FLAG(int64_t, health_memory_limit_bytes, 0,
+          "Memory a PowerDNS server may use (its container limit); 0: unknown, no memory alert.");
+ABSL_FLAG(double, health_alert_zones_out_of_sync, 0,
+          "Alert when more zones than this are out of sync on a server.");
+ABSL_FLAG(absl::Duration, health_sample_retention, absl::Hours(24 * 30),
+          "How long health samples are kept (whole days are dropped).");
+ABSL_FLAG(absl::Duration, health_event_retention, absl::Hours(24 * 7),
+          "How long health events are kept for WatchHealth's resume_after.");
+ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(15),
+          "Default heartbeat interval of WatchHealth streams.");
+ABSL_FLAG(int, watch_buffer, 1024,
+          "Events a WatchHealth subscriber may have queued before it is ended as too slow.");
 
 namespace dns {
 namespace {
@@ -123,7 +150,12 @@ constexpr const char* kFlagNames[] = {
     "secret_key", "server_check_timeout", "rpc_threads", "shutdown_grace", "propagation_workers",
     "propagation_lease", "propagation_sweep", "propagation_max_backoff", "propagation_coalesce", "journal_horizon",
     "request_retention", "housekeeping_interval", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
-    "pdns_max_body_bytes", "pdns_rate_limit_qps", "pdns_breaker_failures", "pdns_breaker_open"};
+    "pdns_max_body_bytes", "pdns_rate_limit_qps", "pdns_breaker_failures", "pdns_breaker_open",
+    "health_check_interval", "health_check_timeout", "health_check_concurrency",
+    "health_failure_threshold", "health_recovery_threshold", "health_alert_api_ms",
+    "health_alert_cpu_percent", "health_alert_memory_percent", "health_memory_limit_bytes",
+    "health_alert_zones_out_of_sync", "health_sample_retention", "health_event_retention",
+    "watch_heartbeat", "watch_buffer"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
@@ -215,6 +247,21 @@ AppConfig ConfigFromFlags() {
   c.journal_horizon = absl::GetFlag(FLAGS_journal_horizon);
   c.request_retention = absl::GetFlag(FLAGS_request_retention);
   c.housekeeping_interval = absl::GetFlag(FLAGS_housekeeping_interval);
+  HealthConfig& h = c.health;
+  h.interval = absl::GetFlag(FLAGS_health_check_interval);
+  h.timeout = absl::GetFlag(FLAGS_health_check_timeout);
+  h.concurrency = absl::GetFlag(FLAGS_health_check_concurrency);
+  h.failure_threshold = absl::GetFlag(FLAGS_health_failure_threshold);
+  h.recovery_threshold = absl::GetFlag(FLAGS_health_recovery_threshold);
+  h.api_latency_ms = absl::GetFlag(FLAGS_health_alert_api_ms);
+  h.cpu_percent = absl::GetFlag(FLAGS_health_alert_cpu_percent);
+  h.memory_percent = absl::GetFlag(FLAGS_health_alert_memory_percent);
+  h.memory_limit_bytes = absl::GetFlag(FLAGS_health_memory_limit_bytes);
+  h.zones_out_of_sync = absl::GetFlag(FLAGS_health_alert_zones_out_of_sync);
+  h.sample_retention = absl::GetFlag(FLAGS_health_sample_retention);
+  h.event_retention = absl::GetFlag(FLAGS_health_event_retention);
+  h.watch_heartbeat = absl::GetFlag(FLAGS_watch_heartbeat);
+  h.watch_buffer = absl::GetFlag(FLAGS_watch_buffer);
   return c;
 }
 

@@ -53,6 +53,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   std::string reason = ReasonOf(status);
   info.set_reason(reason.empty() ? DefaultReason(status.code()) : reason);
   info.set_domain(kErrorDomain);
+  for (const auto& [key, value] : MetadataOf(status)) {
+    (*info.mutable_metadata())[Shorten(key, 64)] = Shorten(value, 256);
+  }
   std::vector<FieldViolation> violations = ViolationsOf(status);
   google::rpc::BadRequest bad_request;
   for (const auto& v : violations) {

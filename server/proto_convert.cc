@@ -225,35 +225,131 @@ void ServerToProto(const Server& server, v1::Server* proto) {
   proto->set_capacity_qps(server.capacity_qps);
   proto->set_mode(server.mode == ServerMode::kSharedDb ? v1::SERVER_MODE_SHARED_DB
                                                        : v1::SERVER_MODE_API);
-  switch (server.status) {
-    case ServerStatus::kHealthy:
-      proto->set_status(v1::SERVER_STATUS_HEALTHY);
-      break;
-    case ServerStatus::kDegraded:
-      proto->set_status(v1::SERVER_STATUS_DEGRADED);
-      break;
-    case ServerStatus::kUnavailable:
-      proto->set_status(v1::SERVER_STATUS_UNAVAILABLE);
-      break;
-    case ServerStatus::kMaintenance:
-      proto->set_status(v1::SERVER_STATUS_MAINTENANCE);
-      break;
-    case ServerStatus::kUnspecified:
-      proto->set_status(v1::SERVER_STATUS_UNSPECIFIED);
-      break;
-  }
+  proto->set_status(ServerStatusToProto(server.status));
   proto->set_version(server.version);
   if (server.last_check_time != absl::InfinitePast()) {
     *proto->mutable_last_check_time() =
         TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(server.last_check_time));
   }
   proto->set_maintenance(server.maintenance);
+  proto->set_status_reason(server.status_reason);
+  for (const auto& alert : server.active_alerts) proto->add_active_alerts(alert);
   proto->set_etag(server.etag);
   *proto->mutable_create_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(server.create_time));
   *proto->mutable_update_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(server.update_time));
   proto->set_last_error(server.last_error);
+}
+
+}  // namespace dns
+
+namespace dns {
+namespace {
+
+google::protobuf::Timestamp TimestampOf(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+
+google::protobuf::Duration DurationOf(absl::Duration d) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
+}
+
+}  // namespace
+
+v1::ServerStatus ServerStatusToProto(ServerStatus status) {
+  switch (status) {
+    case ServerStatus::kHealthy:
+      return v1::SERVER_STATUS_HEALTHY;
+    case ServerStatus::kDegraded:
+      return v1::SERVER_STATUS_DEGRADED;
+    case ServerStatus::kUnavailable:
+      return v1::SERVER_STATUS_UNAVAILABLE;
+    case ServerStatus::kMaintenance:
+      return v1::SERVER_STATUS_MAINTENANCE;
+    case ServerStatus::kUnspecified:
+      break;
+  }
+  return v1::SERVER_STATUS_UNSPECIFIED;
+}
+
+void HealthReportToProto(const HealthReport& report, v1::HealthReport* proto) {
+  proto->set_server(report.server);
+  *proto->mutable_check_time() = TimestampOf(report.time);
+  proto->set_status(ServerStatusToProto(report.status));
+  proto->set_status_reason(report.status_reason);
+  proto->set_version(report.version);
+  for (const auto& c : report.checks) {
+    v1::HealthCheck* out = proto->add_checks();
+    out->set_name(c.name);
+    out->set_passed(c.passed);
+    if (c.value) out->set_value(*c.value);
+    out->set_unit(c.unit);
+    if (c.threshold) out->set_threshold(*c.threshold);
+    *out->mutable_latency() = DurationOf(c.latency);
+    out->set_message(c.message);
+  }
+  for (const auto& a : report.active_alerts) proto->add_active_alerts(a);
+}
+
+void MetricsToProto(const MetricsResult& result, absl::Duration step,
+                    v1::GetServerMetricsResponse* proto) {
+  for (const auto& series : result.series) {
+    v1::MetricSeries* out = proto->add_series();
+    out->set_name(series.name);
+    out->set_unit(series.unit);
+    for (const auto& p : series.points) {
+      v1::MetricPoint* point = out->add_points();
+      *point->mutable_time() = TimestampOf(p.time);
+      point->set_avg(p.avg);
+      point->set_max(p.max);
+      point->set_count(p.count);
+    }
+  }
+  *proto->mutable_step() = DurationOf(step);
+  proto->set_sample_count(result.sample_count);
+  proto->set_availability(result.availability);
+}
+
+void HealthEventToProto(const HealthEvent& event, v1::HealthEvent* proto) {
+  proto->set_id(event.id);
+  *proto->mutable_time() = TimestampOf(event.time);
+  switch (event.type) {
+    case HealthEventType::kStatusChanged:
+      proto->set_type(v1::HEALTH_EVENT_TYPE_STATUS_CHANGED);
+      proto->set_from_status(ServerStatusToProto(event.from_status));
+      proto->set_to_status(ServerStatusToProto(event.to_status));
+      break;
+    case HealthEventType::kAlertRaised:
+      proto->set_type(v1::HEALTH_EVENT_TYPE_ALERT_RAISED);
+      break;
+    case HealthEventType::kAlertCleared:
+      proto->set_type(v1::HEALTH_EVENT_TYPE_ALERT_CLEARED);
+      break;
+    case HealthEventType::kCheckFailed:
+      proto->set_type(v1::HEALTH_EVENT_TYPE_CHECK_FAILED);
+      break;
+  }
+  proto->set_server(event.server);
+  proto->set_reason(event.reason);
+  proto->set_alert(event.alert);
+  proto->set_value(event.value);
+  proto->set_threshold(event.threshold);
+}
+
+std::optional<HealthEventType> HealthEventTypeFromProto(int type) {
+  switch (type) {
+    case v1::HEALTH_EVENT_TYPE_STATUS_CHANGED:
+      return HealthEventType::kStatusChanged;
+    case v1::HEALTH_EVENT_TYPE_ALERT_RAISED:
+      return HealthEventType::kAlertRaised;
+    case v1::HEALTH_EVENT_TYPE_ALERT_CLEARED:
+      return HealthEventType::kAlertCleared;
+    case v1::HEALTH_EVENT_TYPE_CHECK_FAILED:
+      return HealthEventType::kCheckFailed;
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace dns

@@ -11,6 +11,7 @@
 #include <optional>
 #include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
+#include "common/health.h"
 #include "common/model.h"
 #include "common/status_details.h"
 #include "google/protobuf/duration.pb.h"
@@ -54,6 +55,15 @@ Server ServerFromProto(const v1::Server& proto);
 void ServerToProto(const Server& server, v1::Server* proto);
 // nullopt for SERVER_MODE_UNSPECIFIED and unknown values.
 std::optional<ServerMode> ServerModeFromProto(int mode);
+v1::ServerStatus ServerStatusToProto(ServerStatus status);
+
+// Health.
+void HealthReportToProto(const HealthReport& report, v1::HealthReport* proto);
+void MetricsToProto(const MetricsResult& result, absl::Duration step,
+                    v1::GetServerMetricsResponse* proto);
+void HealthEventToProto(const HealthEvent& event, v1::HealthEvent* proto);
+// nullopt for UNSPECIFIED, HEARTBEAT and unknown values.
+std::optional<HealthEventType> HealthEventTypeFromProto(int type);
 
 }  // namespace dns
 

@@ -66,6 +66,8 @@ class RpcRunner {
   // it: large requests are admitted a bounded number of bytes at a time.
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const char* method,
                                   Body body, WeightedGate* gate = nullptr, int64_t weight = 0);
+  // Runs `task` on the runner's threads (streams' blocking parts).
+  absl::Status Post(Executor::Task task) { return executor_.Schedule(std::move(task)); }
   // Runs what is queued, then stops the threads.
   void Shutdown();
 

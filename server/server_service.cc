@@ -1,5 +1,7 @@
 #include "server/server_service.h"
 
+#include "google/protobuf/util/time_util.h"
+#include "server/grpc_status.h"
 #include "server/proto_convert.h"
 
 namespace dns {
@@ -19,6 +21,14 @@ absl::StatusOr<RequestKey> KeyWithoutSecret(const Request& request) {
 
 ServerCallOptions CallOptionsOf(const CallInfo& call) {
   return ServerCallOptions{call.request_id, call.deadline};
+}
+
+absl::Status NoHealth() {
+  return absl::UnimplementedError("the health monitor is not configured in this process");
+}
+
+absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(t));
 }
 
 }  // namespace
@@ -99,6 +109,53 @@ grpc::ServerUnaryReactor* ServerServiceImpl::DeregisterServer(
                                                                     Reply reply) {
     reply(manager_.DeregisterServer(request->name(), request->allow_missing()));
   });
+}
+
+grpc::ServerUnaryReactor* ServerServiceImpl::CheckServerHealth(
+    grpc::CallbackServerContext* context, const v1::CheckServerHealthRequest* request,
+    v1::HealthReport* response) {
+  return runner_.Serve(context, "CheckServerHealth", [this, request, response](const CallInfo&,
+                                                                               Reply reply) {
+    if (!health_.fleet) return reply(NoHealth());
+    absl::StatusOr<HealthReport> report = health_.fleet->CheckNow(request->name());
+    if (report.ok()) HealthReportToProto(*report, response);
+    reply(report.status());
+  });
+}
+
+grpc::ServerUnaryReactor* ServerServiceImpl::GetServerMetrics(
+    grpc::CallbackServerContext* context, const v1::GetServerMetricsRequest* request,
+    v1::GetServerMetricsResponse* response) {
+  return runner_.Serve(context, "GetServerMetrics", [this, request, response](const CallInfo&,
+                                                                              Reply reply) {
+    if (!health_.fleet) return reply(NoHealth());
+    MetricsRequest query;
+    query.server = request->name();
+    if (request->has_start_time()) query.start = TimeOf(request->start_time());
+    if (request->has_end_time()) query.end = TimeOf(request->end_time());
+    if (request->has_step()) {
+      query.step = absl::Microseconds(
+          google::protobuf::util::TimeUtil::DurationToMicroseconds(request->step()));
+    }
+    query.metrics.assign(request->metrics().begin(), request->metrics().end());
+    absl::StatusOr<MetricsAnswer> answer = health_.fleet->QueryMetrics(std::move(query));
+    if (answer.ok()) MetricsToProto(answer->result, answer->step, response);
+    reply(answer.status());
+  });
+}
+
+grpc::ServerWriteReactor<v1::HealthEvent>* ServerServiceImpl::WatchHealth(
+    grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request) {
+  if (!health_.feed || !health_.timers) {
+    class Refused : public grpc::ServerWriteReactor<v1::HealthEvent> {
+     public:
+      Refused() { Finish(ToGrpcStatus(NoHealth())); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused();
+  }
+  return StartWatchHealth(context, request, *health_.feed, *health_.timers, runner_,
+                          health_.metrics, health_.watch);
 }
 
 }  // namespace dns

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 #include "storage/pg_errors.h"
 #include "storage/pg_run.h"
@@ -19,35 +20,12 @@ constexpr char kServerColumns[] =
     " s.status, s.version, s.last_error,"
     " (extract(epoch from s.last_check_time) * 1000000)::bigint, s.row_version,"
     " (extract(epoch from s.create_time) * 1000000)::bigint,"
-    " (extract(epoch from s.update_time) * 1000000)::bigint";
-constexpr int kSealedColumn = 14;  // appended by ListServersWithKeys
+    " (extract(epoch from s.update_time) * 1000000)::bigint,"
+    " s.status_reason, array_to_json(s.active_alerts)::text";
+constexpr int kSealedColumn = 16;  // appended by ListServersWithKeys
 
 const char* ModeName(ServerMode mode) {
   return mode == ServerMode::kSharedDb ? "SHARED_DB" : "API";
-}
-
-const char* StatusName(ServerStatus status) {
-  switch (status) {
-    case ServerStatus::kHealthy:
-      return "HEALTHY";
-    case ServerStatus::kDegraded:
-      return "DEGRADED";
-    case ServerStatus::kUnavailable:
-      return "UNAVAILABLE";
-    case ServerStatus::kMaintenance:
-      return "MAINTENANCE";
-    case ServerStatus::kUnspecified:
-      break;
-  }
-  return "UNSPECIFIED";
-}
-
-ServerStatus StatusFromName(const std::string& name) {
-  if (name == "HEALTHY") return ServerStatus::kHealthy;
-  if (name == "DEGRADED") return ServerStatus::kDegraded;
-  if (name == "UNAVAILABLE") return ServerStatus::kUnavailable;
-  if (name == "MAINTENANCE") return ServerStatus::kMaintenance;
-  return ServerStatus::kUnspecified;
 }
 
 Server ServerFromRow(const pqxx::row& row) {
@@ -59,7 +37,7 @@ Server ServerFromRow(const pqxx::row& row) {
   s.capacity_qps = static_cast<uint32_t>(row[4].as<int64_t>());
   s.mode = row[5].as<std::string>() == "SHARED_DB" ? ServerMode::kSharedDb : ServerMode::kApi;
   s.maintenance = row[6].as<bool>();
-  s.status = StatusFromName(row[7].as<std::string>());
+  s.status = ServerStatusFromName(row[7].as<std::string>());
   s.version = row[8].as<std::string>();
   s.last_error = row[9].as<std::string>();
   s.last_check_time =
@@ -67,6 +45,13 @@ Server ServerFromRow(const pqxx::row& row) {
   s.etag = FormatEtag(row[11].as<int64_t>());
   s.create_time = absl::FromUnixMicros(row[12].as<int64_t>());
   s.update_time = absl::FromUnixMicros(row[13].as<int64_t>());
+  s.status_reason = row[14].as<std::string>();
+  nlohmann::json alerts = nlohmann::json::parse(row[15].as<std::string>(), nullptr, false);
+  if (alerts.is_array()) {
+    for (const auto& a : alerts) {
+      if (a.is_string()) s.active_alerts.push_back(a.get<std::string>());
+    }
+  }
   return s;
 }
 
@@ -89,6 +74,16 @@ bool Claim(pqxx::work& txn, const RequestKey& key, const char* method, const std
       .exec_params1("SELECT replayed FROM dnsv1.claim_request($1, $2, $3, $4)", key.request_id,
                     method, key.fingerprint, name)[0]
       .as<bool>();
+}
+
+// A status written here (maintenance, a registration's check) is a health
+// event like one the monitor finds.
+void NoteStatusChange(pqxx::work& txn, const std::string& name, const std::string& from,
+                      const std::string& to, const std::string& reason) {
+  if (from == to) return;
+  txn.exec_params(
+      "SELECT dnsv1.add_health_event(now(), 'STATUS_CHANGED', $1, $2, $3, $4, '', 0, 0)", name,
+      from, to, reason);
 }
 
 void CompleteRequest(pqxx::work& txn, const RequestKey& key, int64_t version) {
@@ -129,7 +124,7 @@ absl::StatusOr<Server> PgServerStore::RegisterServer(const Server& server,
         " to_timestamp($12::bigint / 1000000.0))",
         server.name, server.api_url, *sealed, server.dns_address, server.location,
         static_cast<int64_t>(server.capacity_qps), ModeName(server.mode), server.maintenance,
-        StatusName(status), server.version, server.last_error, OrNull(checked));
+        ServerStatusName(status), server.version, server.last_error, OrNull(checked));
     // Every zone of the truth is pending on the new server (applied_serial 0:
     // an API server gets each zone created whole).
     txn.exec_params0(
@@ -217,7 +212,8 @@ absl::StatusOr<Server> PgServerStore::UpdateServer(const std::string& name,
     pqxx::work txn(conn);
     if (Claim(txn, key, "UpdateServer", name)) return true;
     pqxx::result current = txn.exec_params(
-        "SELECT row_version, maintenance FROM dnsv1.servers WHERE name = $1 FOR UPDATE", name);
+        "SELECT row_version, maintenance, status FROM dnsv1.servers WHERE name = $1 FOR UPDATE",
+        name);
     if (current.empty()) return ServerNotFound(name);
     const int64_t version = current[0][0].as<int64_t>();
     const bool was_maintenance = current[0][1].as<bool>();
@@ -227,7 +223,7 @@ absl::StatusOr<Server> PgServerStore::UpdateServer(const std::string& name,
                         "STALE_SERVER");
     }
     // In SET, the columns on the right still hold their old values.
-    txn.exec_params0(
+    pqxx::row after = txn.exec_params1(
         "UPDATE dnsv1.servers SET"
         " api_url = COALESCE($2, api_url),"
         " api_key_sealed = COALESCE($3, api_key_sealed),"
@@ -238,10 +234,15 @@ absl::StatusOr<Server> PgServerStore::UpdateServer(const std::string& name,
         " status = CASE WHEN $7::boolean THEN 'MAINTENANCE'"
         "   WHEN NOT $7::boolean AND maintenance THEN 'UNSPECIFIED' ELSE status END,"
         " last_error = CASE WHEN NOT $7::boolean AND maintenance THEN '' ELSE last_error END,"
+        " status_reason = CASE WHEN $7::boolean THEN 'in maintenance'"
+        "   WHEN NOT $7::boolean AND maintenance THEN '' ELSE status_reason END,"
         " row_version = row_version + 1, update_time = now()"
-        " WHERE name = $1",
+        " WHERE name = $1 RETURNING status",
         name, OrNull(update.api_url), OrNull(sealed), OrNull(update.dns_address),
         OrNull(update.location), OrNull(capacity), OrNull(maintenance));
+    NoteStatusChange(txn, name, current[0][2].as<std::string>(), after[0].as<std::string>(),
+                     update.maintenance.value_or(false) ? "maintenance set by UpdateServer"
+                                                        : "maintenance ended by UpdateServer");
     const bool leaves_maintenance =
         was_maintenance && update.maintenance.has_value() && !*update.maintenance;
     const bool in_maintenance = update.maintenance.value_or(was_maintenance);
@@ -283,17 +284,23 @@ absl::Status PgServerStore::RecordCheck(const std::string& name, const ServerChe
                       : check.time);
   return RunPg<bool>(*pool_, "RecordCheck",
                    [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
-                     pqxx::nontransaction txn(conn);
-                     pqxx::result r = txn.exec_params(
+                     pqxx::work txn(conn);
+                     pqxx::result before = txn.exec_params(
+                         "SELECT status FROM dnsv1.servers WHERE name = $1 FOR UPDATE", name);
+                     if (before.empty()) return ServerNotFound(name);
+                     pqxx::row after = txn.exec_params1(
                          "UPDATE dnsv1.servers SET"
                          " status = CASE WHEN maintenance THEN 'MAINTENANCE' ELSE $2 END,"
                          " version = CASE WHEN $3 = '' THEN version ELSE $3 END,"
-                         " last_error = $4,"
+                         " last_error = $4, status_reason = $4,"
+                         " down_streak = 0, bad_streak = 0, good_streak = 0, up_streak = 0,"
                          " last_check_time = to_timestamp($5::bigint / 1000000.0)"
-                         " WHERE name = $1",
-                         name, StatusName(check.status), check.version, check.last_error,
+                         " WHERE name = $1 RETURNING status",
+                         name, ServerStatusName(check.status), check.version, check.last_error,
                          OrNull(time));
-                     if (r.affected_rows() == 0) return ServerNotFound(name);
+                     NoteStatusChange(txn, name, before[0][0].as<std::string>(),
+                                      after[0].as<std::string>(), check.last_error);
+                     txn.commit();
                      return true;
                    })
       .status();

@@ -27,6 +27,8 @@ std::optional<EventType> TypeFromCode(const std::string& code) {
   if (code == "progress") return EventType::kPropagationProgress;
   if (code == "servers") return EventType::kServersChanged;
   if (code == "released") return EventType::kWorkReleased;
+  // Sent by dnsv1.add_health_event() on commit.
+  if (code == "health") return EventType::kHealthEvents;
   return std::nullopt;
 }
 

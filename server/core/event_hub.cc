@@ -7,7 +7,8 @@ namespace {
 
 bool ConcernsEveryZone(EventType type) {
   return type == EventType::kServersChanged || type == EventType::kResync ||
-         type == EventType::kShutdown || type == EventType::kWorkReleased;
+         type == EventType::kShutdown || type == EventType::kWorkReleased ||
+         type == EventType::kHealthEvents;
 }
 
 }  // namespace

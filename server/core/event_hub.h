@@ -39,6 +39,9 @@ enum class EventType {
   kResync,
   // dnsd is stopping: waiting calls answer with what they have now.
   kShutdown,
+  // Health events were stored (on any replica): read them from the table.
+  // Sent by the database itself on commit, never by the bridge.
+  kHealthEvents,
 };
 
 struct Event {

@@ -97,7 +97,31 @@ Metrics::Metrics()
       pool_size_(prometheus::BuildGauge()
                      .Name("dnsd_db_pool_connections")
                      .Help("PostgreSQL connections each pool may open.")
-                     .Register(*registry_)) {
+                     .Register(*registry_)),
+      health_checks_(prometheus::BuildCounter()
+                         .Name("dnsd_health_checks_total")
+                         .Help("Health checks run on this replica by server, check and outcome "
+                               "(pass, fail).")
+                         .Register(*registry_)),
+      health_check_seconds_(prometheus::BuildHistogram()
+                                .Name("dnsd_health_check_duration_seconds")
+                                .Help("How long each health check took.")
+                                .Register(*registry_)),
+      server_status_(prometheus::BuildGauge()
+                         .Name("dnsd_server_status")
+                         .Help("1 for each server's current status (HEALTHY, DEGRADED, "
+                               "UNAVAILABLE, MAINTENANCE, UNSPECIFIED), 0 for the others.")
+                         .Register(*registry_)),
+      alerts_(prometheus::BuildGauge()
+                  .Name("dnsd_server_alert")
+                  .Help("1 while a health alert (api, memory, cpu, zones_out_of_sync) stands "
+                        "on a server.")
+                  .Register(*registry_)),
+      watchers_(prometheus::BuildGauge()
+                    .Name("dnsd_health_watchers")
+                    .Help("WatchHealth streams open on this replica.")
+                    .Register(*registry_)) {
+  watchers_.Add({}).Set(0);
   leader_.Add({}).Set(0);
   subscribers_.Add({}).Set(0);
 }
@@ -133,6 +157,35 @@ void Metrics::JobRan(const std::string& job, bool ok, absl::Duration elapsed) {
   job_runs_.Add({{"job", job}, {"outcome", ok ? "ok" : "error"}}).Increment();
   job_seconds_.Add({{"job", job}}, JobBuckets()).Observe(absl::ToDoubleSeconds(elapsed));
   if (ok) job_last_success_.Add({{"job", job}}).Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+}
+
+void Metrics::HealthCheck(const std::string& server, const std::string& check, bool passed,
+                          absl::Duration elapsed) {
+  health_checks_.Add({{"server", server}, {"check", check}, {"outcome", passed ? "pass" : "fail"}})
+      .Increment();
+  health_check_seconds_.Add({{"server", server}, {"check", check}}, RpcBuckets())
+      .Observe(absl::ToDoubleSeconds(elapsed));
+}
+
+void Metrics::SetServerStatus(const std::string& server, const std::string& status) {
+  for (const char* s : {"HEALTHY", "DEGRADED", "UNAVAILABLE", "MAINTENANCE", "UNSPECIFIED"}) {
+    server_status_.Add({{"server", server}, {"status", s}}).Set(status == s ? 1 : 0);
+  }
+}
+
+void Metrics::SetAlert(const std::string& server, const std::string& alert, bool active) {
+  alerts_.Add({{"server", server}, {"alert", alert}}).Set(active ? 1 : 0);
+}
+
+void Metrics::SetHealthWatchers(int64_t n) { watchers_.Add({}).Set(static_cast<double>(n)); }
+
+void Metrics::ForgetServer(const std::string& server) {
+  for (const char* s : {"HEALTHY", "DEGRADED", "UNAVAILABLE", "MAINTENANCE", "UNSPECIFIED"}) {
+    server_status_.Remove(&server_status_.Add({{"server", server}, {"status", s}}));
+  }
+  for (const char* a : {"api", "memory", "cpu", "zones_out_of_sync"}) {
+    alerts_.Remove(&alerts_.Add({{"server", server}, {"alert", a}}));
+  }
 }
 
 void Metrics::SetCircuitState(const std::string& server, int state) {

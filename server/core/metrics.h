@@ -49,6 +49,15 @@ class Metrics {
   void SetSubscribers(int64_t n);
   void SetLeader(bool leader);
   void SetPool(const std::string& pool, int in_use, int size);
+  // Health: one check of a round (where it ran), each server's status as a
+  // state set (1 for the current one), its alerts, the WatchHealth streams.
+  void HealthCheck(const std::string& server, const std::string& check, bool passed,
+                   absl::Duration elapsed);
+  void SetServerStatus(const std::string& server, const std::string& status);
+  void SetAlert(const std::string& server, const std::string& alert, bool active);
+  void SetHealthWatchers(int64_t n);
+  // Drops the series of servers no longer registered.
+  void ForgetServer(const std::string& server);
 
   // Runs before every scrape (quick, or cached by the collector).
   void AddCollector(std::function<void(Metrics&)> collector);
@@ -74,6 +83,11 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& leader_;
   prometheus::Family<prometheus::Gauge>& pool_in_use_;
   prometheus::Family<prometheus::Gauge>& pool_size_;
+  prometheus::Family<prometheus::Counter>& health_checks_;
+  prometheus::Family<prometheus::Histogram>& health_check_seconds_;
+  prometheus::Family<prometheus::Gauge>& server_status_;
+  prometheus::Family<prometheus::Gauge>& alerts_;
+  prometheus::Family<prometheus::Gauge>& watchers_;
   absl::Mutex mu_;
   std::vector<std::function<void(Metrics&)>> collectors_ ABSL_GUARDED_BY(mu_);
 };

@@ -108,6 +108,7 @@ void PropagationWorkers::Process(const PropagationTask& task) {
     recovery_.Succeeded(task.server);
   } else if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
     recovery_.Failed(task.server);
+    if (!stopping_ && options_.on_unreachable) options_.on_unreachable(task.server, status);
   }
   if (recorded.ok() && !recorded->current) {
     Log(spdlog::level::warn, "propagation outcome discarded: the claim was taken over",

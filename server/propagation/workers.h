@@ -7,6 +7,7 @@
 #define DNS_SERVER_PROPAGATION_WORKERS_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "absl/time/time.h"
@@ -31,6 +32,9 @@ struct WorkerOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // How long an outcome is retried while the database is unreachable.
   absl::Duration record_for = absl::Seconds(30);
+  // Told when a push could not reach its server (UNAVAILABLE, timeout): the
+  // health monitor counts it. Must not block.
+  std::function<void(const std::string& server, const absl::Status& status)> on_unreachable;
 };
 
 class PropagationWorkers {

@@ -23,6 +23,7 @@ namespace dns::testing {
 struct ErrorDetails {
   std::string reason;
   std::map<std::string, std::string> violations;  // field -> description
+  std::map<std::string, std::string> metadata;    // ErrorInfo.metadata
 };
 
 inline ErrorDetails DetailsOf(const grpc::Status& status) {
@@ -32,7 +33,10 @@ inline ErrorDetails DetailsOf(const grpc::Status& status) {
   for (const auto& any : details.details()) {
     google::rpc::ErrorInfo info;
     google::rpc::BadRequest bad;
-    if (any.UnpackTo(&info)) out.reason = info.reason();
+    if (any.UnpackTo(&info)) {
+      out.reason = info.reason();
+      out.metadata.insert(info.metadata().begin(), info.metadata().end());
+    }
     if (any.UnpackTo(&bad)) {
       for (const auto& v : bad.field_violations()) out.violations[v.field()] = v.description();
     }

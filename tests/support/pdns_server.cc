@@ -155,6 +155,13 @@ absl::Status PdnsServer::Kill() {
   return s;
 }
 
+absl::Status PdnsServer::Signal(int sig) {
+  if (process_ == nullptr || !process_->Running()) {
+    return absl::FailedPreconditionError("pdns_server is not running");
+  }
+  return process_->Signal(sig);
+}
+
 absl::Status PdnsServer::Restart() {
   if (absl::Status s = Stop(); !s.ok()) return s;
   // The old sockets may linger for a moment; retry a few starts.

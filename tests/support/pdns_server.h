@@ -54,6 +54,9 @@ class PdnsServer {
   absl::Status Stop();
   // SIGKILL.
   absl::Status Kill();
+  // Sends `sig` (SIGSTOP freezes it: it takes connections and never answers;
+  // SIGCONT thaws it).
+  absl::Status Signal(int sig);
   // Stops it if running and starts it again with the same ports and config.
   absl::Status Restart();
   bool Running();
