@@ -50,8 +50,12 @@ class HealthStore {
   virtual absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) = 0;
   // Daily partitions from `now`'s day through `days_ahead` days after it.
   virtual absl::StatusOr<int> EnsurePartitions(absl::Time now, int days_ahead) = 0;
-  // Drops the partitions of days that ended before `cutoff`.
+  // Drops the partitions of days that ended before `cutoff` (and the hourly
+  // roll-ups before it).
   virtual absl::StatusOr<int> DropPartitionsBefore(absl::Time cutoff) = 0;
+  // Rolls up the samples of whole hours that ended before `before` (at most
+  // a week of them per call); returns the hours rolled up.
+  virtual absl::StatusOr<int> RollUp(absl::Time before) = 0;
 
   // A zone the server holds in sync, for the DNS probe; nullopt if none.
   virtual absl::StatusOr<std::optional<ProbeTarget>> FindProbeTarget(

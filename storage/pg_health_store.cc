@@ -212,21 +212,75 @@ absl::StatusOr<MetricsResult> PgHealthStore::QueryMetrics(const MetricsQuery& qu
       names.push_back(name);
     }
   }
+  // Every part yields per bucket: samples, good ones, and per figure its
+  // sum, count and maximum; the outer query merges the parts. Whole hours
+  // come from the roll-ups when the step is a whole number of hours (so a
+  // bucket is made of whole hours), the rest from the samples.
+  auto raw = [&](const std::string& from, const std::string& to) {
+    std::string q = absl::StrCat(
+        "SELECT date_bin($4::bigint * interval '1 microsecond', time,"
+        " timestamptz '1970-01-01 00:00:00+00') AS b, count(*) AS n,"
+        " count(*) FILTER (WHERE good) AS good");
+    for (const auto& n : names) {
+      absl::StrAppend(&q, ", sum(", n, ") AS ", n, "_s, count(", n, ") AS ", n, "_n, max(", n,
+                      ") AS ", n, "_m");
+    }
+    absl::StrAppend(&q, " FROM dnsv1.health_samples WHERE server = $1 AND time >= ", from,
+                    " AND time < ", to, " GROUP BY 1");
+    return q;
+  };
+  const int64_t hour_us = int64_t{3600} * 1000000;
+  const int64_t step_us = absl::ToInt64Microseconds(query.step);
+  const bool hourly = step_us % hour_us == 0;
+  std::string parts;
+  if (hourly) {
+    // $5/$6: the span of whole hours inside the range that are rolled up.
+    std::string rolled = absl::StrCat(
+        "SELECT date_bin($4::bigint * interval '1 microsecond', hour,"
+        " timestamptz '1970-01-01 00:00:00+00') AS b, sum(n) AS n, sum(good) AS good");
+    for (const auto& n : names) {
+      absl::StrAppend(&rolled, ", sum(", n, "_sum) AS ", n, "_s, sum(", n, "_n) AS ", n,
+                      "_n, max(", n, "_max) AS ", n, "_m");
+    }
+    absl::StrAppend(&rolled,
+                    " FROM dnsv1.health_hourly WHERE server = $1 AND hour >= $5 AND hour < $6"
+                    " GROUP BY 1");
+    parts = absl::StrCat(rolled, " UNION ALL ",
+                         raw("$2", "LEAST($5::timestamptz, $3::timestamptz)"), " UNION ALL ",
+                         raw("GREATEST($6::timestamptz, $2::timestamptz)", "$3"));
+  } else {
+    parts = raw("$2", "$3");
+  }
   std::string select =
-      "SELECT (extract(epoch from b) * 1000000)::bigint, count(*),"
-      " count(*) FILTER (WHERE good)";
-  for (const auto& n : names) absl::StrAppend(&select, ", count(", n, "), avg(", n, "), max(", n, ")");
-  absl::StrAppend(&select,
-                  " FROM (SELECT date_bin($4::bigint * interval '1 microsecond', time,"
-                  " timestamptz '1970-01-01 00:00:00+00') AS b, * FROM dnsv1.health_samples"
-                  " WHERE server = $1 AND time >= to_timestamp($2::bigint / 1000000.0)"
-                  " AND time < to_timestamp($3::bigint / 1000000.0)) s GROUP BY b ORDER BY b");
+      "SELECT (extract(epoch from b) * 1000000)::bigint, sum(n), sum(good)";
+  for (const auto& n : names) {
+    absl::StrAppend(&select, ", sum(", n, "_n), sum(", n, "_s) / NULLIF(sum(", n, "_n), 0), max(",
+                    n, "_m)");
+  }
+  absl::StrAppend(&select, " FROM (", parts, ") p GROUP BY b ORDER BY b");
   return RunPg<MetricsResult>(
       *pool_, "QueryMetrics", [&](pqxx::connection& conn) -> absl::StatusOr<MetricsResult> {
-        pqxx::nontransaction txn(conn);
-        pqxx::result rows =
-            txn.exec_params(select, query.server, MicrosText(query.start), MicrosText(query.end),
-                            absl::ToInt64Microseconds(query.step));
+        pqxx::work txn(conn);
+        const std::string start =
+            absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", query.start, absl::UTCTimeZone());
+        const std::string end =
+            absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", query.end, absl::UTCTimeZone());
+        pqxx::result rows;
+        if (hourly) {
+          // The rolled-up span: whole hours from the first at or after the
+          // start to the last before both the end and the watermark.
+          pqxx::row span = txn.exec_params1(
+              "SELECT s, GREATEST(s, LEAST(e, COALESCE((SELECT rolled_until FROM"
+              " dnsv1.health_rollup_state), s))) FROM (SELECT"
+              " date_trunc('hour', $1::timestamptz AT TIME ZONE 'UTC' + interval '1 hour'"
+              " - interval '1 microsecond') AT TIME ZONE 'UTC' AS s,"
+              " date_trunc('hour', $2::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS e) t",
+              start, end);
+          rows = txn.exec_params(select, query.server, start, end, step_us,
+                                 span[0].as<std::string>(), span[1].as<std::string>());
+        } else {
+          rows = txn.exec_params(select, query.server, start, end, step_us);
+        }
         MetricsResult out;
         out.series.resize(names.size());
         for (size_t i = 0; i < names.size(); ++i) {
@@ -240,7 +294,7 @@ absl::StatusOr<MetricsResult> PgHealthStore::QueryMetrics(const MetricsQuery& qu
           good += r[2].as<int64_t>();
           for (size_t i = 0; i < names.size(); ++i) {
             const int base = 3 + static_cast<int>(i) * 3;
-            const int count = r[base].as<int>();
+            const int count = r[base].is_null() ? 0 : r[base].as<int>();
             if (count == 0) continue;
             out.series[i].points.push_back(
                 {bucket, r[base + 1].as<double>(), r[base + 2].as<double>(), count});
@@ -250,6 +304,18 @@ absl::StatusOr<MetricsResult> PgHealthStore::QueryMetrics(const MetricsQuery& qu
             out.sample_count > 0 ? static_cast<double>(good) / out.sample_count : 0;
         return out;
       });
+}
+
+absl::StatusOr<int> PgHealthStore::RollUp(absl::Time before) {
+  return RunPg<int>(*pool_, "RollUpHealth", [&](pqxx::connection& conn) -> absl::StatusOr<int> {
+    pqxx::work txn(conn);
+    const int hours = txn.exec_params1("SELECT dnsv1.roll_up_health("
+                                       "to_timestamp($1::bigint / 1000000.0))",
+                                       MicrosText(before))[0]
+                          .as<int>();
+    txn.commit();
+    return hours;
+  });
 }
 
 absl::StatusOr<int> PgHealthStore::EnsurePartitions(absl::Time now, int days_ahead) {
@@ -275,6 +341,11 @@ absl::StatusOr<int> PgHealthStore::DropPartitionsBefore(absl::Time cutoff) {
                                            "to_timestamp($1::bigint / 1000000.0))",
                                            MicrosText(cutoff))[0]
                               .as<int>();
+                      // A few hundred rows per server and day: a plain
+                      // delete is cheap here.
+                      txn.exec_params0("DELETE FROM dnsv1.health_hourly"
+                                       " WHERE hour < to_timestamp($1::bigint / 1000000.0)",
+                                       MicrosText(cutoff));
                       txn.commit();
                       return dropped;
                     });

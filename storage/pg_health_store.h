@@ -23,6 +23,7 @@ class PgHealthStore final : public HealthStore {
   absl::StatusOr<MetricsResult> QueryMetrics(const MetricsQuery& query) override;
   absl::StatusOr<int> EnsurePartitions(absl::Time now, int days_ahead) override;
   absl::StatusOr<int> DropPartitionsBefore(absl::Time cutoff) override;
+  absl::StatusOr<int> RollUp(absl::Time before) override;
   absl::StatusOr<std::optional<ProbeTarget>> FindProbeTarget(const std::string& server) override;
   absl::StatusOr<int64_t> CountOutOfSync(const std::string& server,
                                          const std::optional<std::vector<std::string>>& zones,

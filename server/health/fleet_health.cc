@@ -15,6 +15,18 @@ constexpr int64_t kMaxBuckets = 10000;
 // Buckets when the request names no step.
 constexpr int64_t kDefaultBuckets = 360;
 
+// Bucket widths a person reads easily; over an hour, whole hours (which
+// also lets the store answer from its hourly roll-ups).
+absl::Duration NiceStep(absl::Duration raw) {
+  for (absl::Duration d : {absl::Seconds(1), absl::Seconds(5), absl::Seconds(10),
+                           absl::Seconds(15), absl::Seconds(30), absl::Minutes(1),
+                           absl::Minutes(5), absl::Minutes(10), absl::Minutes(15),
+                           absl::Minutes(30), absl::Hours(1)}) {
+    if (raw <= d) return d;
+  }
+  return absl::Ceil(raw, absl::Hours(1));
+}
+
 }  // namespace
 
 FleetHealth::FleetHealth(ServerStore& servers, HealthStore& store, HealthChecker& checker,
@@ -192,10 +204,11 @@ absl::StatusOr<MetricsAnswer> FleetHealth::QueryMetrics(MetricsRequest request) 
   if (!violations.empty()) return InvalidFields(violations);
   const absl::Duration range = request.end - request.start;
   if (request.step == absl::ZeroDuration()) {
-    request.step = std::max(absl::Seconds(1),
-                            absl::Ceil(range / kDefaultBuckets, absl::Seconds(1)));
+    request.step = NiceStep(range / kDefaultBuckets);
+  } else if (request.step > absl::Hours(1)) {
+    request.step = absl::Ceil(request.step, absl::Hours(1));
   }
-  request.step = std::max(request.step, absl::Seconds(1));
+  request.step = std::max(absl::Ceil(request.step, absl::Seconds(1)), absl::Seconds(1));
   if (range / request.step > kMaxBuckets) {
     return InvalidField("step", absl::StrCat("gives more than ", kMaxBuckets,
                                              " buckets over the range; use at least ",
@@ -240,11 +253,16 @@ absl::Status FleetHealth::Housekeep() {
   if (!dropped.ok()) return dropped.status();
   absl::StatusOr<int64_t> pruned = store_.PruneEvents(now - options_.event_retention);
   if (!pruned.ok()) return pruned.status();
-  if (*made > 0 || *dropped > 0 || *pruned > 0) {
+  // Hours that ended a while ago: a round that began before the hour's end
+  // has been recorded by then.
+  absl::StatusOr<int> rolled = store_.RollUp(now - absl::Minutes(2));
+  if (!rolled.ok()) return rolled.status();
+  if (*made > 0 || *dropped > 0 || *pruned > 0 || *rolled > 1) {
     Log(spdlog::level::info, "health history kept to its retention",
         {{"partitions_made", absl::StrCat(*made)},
          {"partitions_dropped", absl::StrCat(*dropped)},
-         {"events_pruned", absl::StrCat(*pruned)}});
+         {"events_pruned", absl::StrCat(*pruned)},
+         {"hours_rolled_up", absl::StrCat(*rolled)}});
   }
   return absl::OkStatus();
 }

@@ -410,6 +410,65 @@ TEST_F(FleetHealthTest, MetricsHistoryIsDownsampledAndOldPartitionsAreDropped) {
   }
 }
 
+TEST_F(FleetHealthTest, LongRangesReadHourlyRollUpsThatMatchTheSamples) {
+  // Three past hours of samples (one per 10 s) with cpu 10, 20 and 30, and
+  // the roll-up started over so that it takes them in.
+  auto made = fleet_->pg().Psql(
+      "dns",
+      "SELECT dnsv1.ensure_health_partitions(date_trunc('hour', now()) - interval '10 days', 1);"
+      "INSERT INTO dnsv1.health_samples (time, server, good, status, cpu)"
+      " SELECT t, 'shared-b', true, 1,"
+      "  10 * (1 + floor(extract(epoch from t - (date_trunc('hour', now()) - interval '10 days'))"
+      "  / 3600))"
+      " FROM generate_series(date_trunc('hour', now()) - interval '10 days',"
+      "  date_trunc('hour', now()) - interval '10 days' + interval '3 hours' - interval '1 s',"
+      "  interval '10 s') t;"
+      "DELETE FROM dnsv1.health_hourly; DELETE FROM dnsv1.health_rollup_state;");
+  ASSERT_TRUE(made.ok()) << made.status();
+  const int64_t base =
+      (absl::ToUnixSeconds(absl::Now()) / 3600) * 3600 - int64_t{10} * 86400;
+  bool rolled = false;
+  for (int i = 0; i < 600 && !rolled; ++i) {
+    auto n = fleet_->pg().Psql(
+        "dns", "SELECT count(*) FROM dnsv1.health_hourly WHERE server = 'shared-b'"
+               " AND hour < now() - interval '9 days'");
+    rolled = n.ok() && absl::StripAsciiWhitespace(*n) == "3";
+    if (!rolled) absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(rolled);
+  auto stub = v1::ServerService::NewStub(fleet_->channel(0));
+  auto query = [&](int step_s) {
+    v1::GetServerMetricsRequest req;
+    req.set_name("shared-b");
+    req.add_metrics("cpu");
+    // Ragged edges: half an hour before and after the three hours.
+    *req.mutable_start_time() = TimeUtil::SecondsToTimestamp(base - 1800);
+    *req.mutable_end_time() = TimeUtil::SecondsToTimestamp(base + 3 * 3600 + 1800);
+    *req.mutable_step() = TimeUtil::SecondsToDuration(step_s);
+    v1::GetServerMetricsResponse resp;
+    grpc::Status status = stub->GetServerMetrics(Context().get(), req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp;
+  };
+  // Hourly buckets: from the roll-ups.
+  v1::GetServerMetricsResponse hourly = query(3600);
+  ASSERT_EQ(hourly.series_size(), 1);
+  ASSERT_EQ(hourly.series(0).points_size(), 3);
+  for (int h = 0; h < 3; ++h) {
+    const auto& p = hourly.series(0).points(h);
+    EXPECT_EQ(p.time().seconds(), base + h * 3600);
+    EXPECT_DOUBLE_EQ(p.avg(), 10.0 * (h + 1));
+    EXPECT_DOUBLE_EQ(p.max(), 10.0 * (h + 1));
+    EXPECT_EQ(p.count(), 360);
+  }
+  EXPECT_EQ(hourly.sample_count(), 1080);
+  // Half-hour buckets: from the samples; the same totals.
+  v1::GetServerMetricsResponse raw = query(1800);
+  ASSERT_EQ(raw.series(0).points_size(), 6);
+  EXPECT_EQ(raw.sample_count(), 1080);
+  EXPECT_DOUBLE_EQ(raw.series(0).points(5).avg(), 30);
+}
+
 // Last: it kills a replica.
 TEST_F(FleetHealthTest, WhenTheLeaderDiesTheOtherReplicaMonitors) {
   int leader = -1;

@@ -128,6 +128,7 @@ absl::StatusOr<MetricsResult> FakeHealthStore::QueryMetrics(const MetricsQuery& 
 
 absl::StatusOr<int> FakeHealthStore::EnsurePartitions(absl::Time, int) { return 0; }
 absl::StatusOr<int> FakeHealthStore::DropPartitionsBefore(absl::Time) { return 0; }
+absl::StatusOr<int> FakeHealthStore::RollUp(absl::Time) { return 0; }
 
 absl::StatusOr<std::optional<ProbeTarget>> FakeHealthStore::FindProbeTarget(
     const std::string& server) {
