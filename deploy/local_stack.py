@@ -628,6 +628,9 @@ def cmd_demo(state_dir: Path) -> int:
                "--wait", "5")
         dnsctl("zone", "get", "demo.example", "--full")
         dnsctl("server", "list")
+        # Every health check of one server, run now (the monitor runs them
+        # every 10 s on its own).
+        dnsctl("server", "health", pdns["name"])
     except StackError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <csignal>
 
 #include "absl/strings/ascii.h"
@@ -74,6 +75,35 @@ std::string WithApplicationName(const std::string& url, const std::string& name)
                       "application_name=", name);
 }
 
+// Each server's oldest unconfirmed change for the health rounds: one query
+// for the whole fleet, at most once a second, however many rounds ask.
+class BacklogCache {
+ public:
+  explicit BacklogCache(PropagationStore& store) : store_(store) {}
+
+  absl::StatusOr<std::optional<absl::Duration>> Lag(const std::string& server) {
+    absl::MutexLock lock(&mu_);
+    if (absl::Now() - read_ >= absl::Seconds(1)) {
+      absl::StatusOr<std::vector<PropagationStore::Backlog>> backlog = store_.PendingByServer();
+      if (!backlog.ok()) return backlog.status();
+      lag_.clear();
+      for (const auto& b : *backlog) {
+        if (b.pending > 0) lag_[b.server] = b.oldest;
+      }
+      read_ = absl::Now();
+    }
+    auto it = lag_.find(server);
+    if (it == lag_.end()) return std::optional<absl::Duration>();
+    return std::optional<absl::Duration>(it->second);
+  }
+
+ private:
+  PropagationStore& store_;
+  absl::Mutex mu_;
+  absl::Time read_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::map<std::string, absl::Duration> lag_ ABSL_GUARDED_BY(mu_);
+};
+
 absl::Status CheckHealthConfig(const HealthConfig& h) {
   if (h.interval != absl::ZeroDuration() && h.interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("--health_check_interval must be 0 (off) or at least 1s");
@@ -114,6 +144,7 @@ struct Application::Parts {
   std::unique_ptr<pdns::PdnsClientPool> clients;
   std::unique_ptr<CaresDnsProber> prober;
   std::unique_ptr<PgHealthStore> health_store;
+  std::unique_ptr<BacklogCache> backlog_cache;
   std::unique_ptr<pdns::PdnsClientPool> health_clients;
   std::unique_ptr<HealthChecker> health_checker;
   std::unique_ptr<FleetHealth> fleet_health;
@@ -231,7 +262,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
       std::min(c.health.timeout, absl::Seconds(2));
   health_pool_options.client_defaults.read_timeout = c.health.timeout;
   health_pool_options.client_defaults.write_timeout = c.health.timeout;
-  health_pool_options.executor.threads = std::max(4, c.health.concurrency * 2);
+  health_pool_options.executor.threads = std::max(2, c.health.concurrency * 2);
   p->health_clients = std::make_unique<pdns::PdnsClientPool>(health_pool_options);
   HealthCheckOptions checks;
   checks.timeout = c.health.timeout;
@@ -241,20 +272,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   checks.memory_percent = c.health.memory_percent;
   checks.memory_limit_bytes = c.health.memory_limit_bytes;
   checks.zones_out_of_sync = c.health.zones_out_of_sync;
-  PgPropagationStore* backlog_store = p->propagation_store.get();
+  checks.zone_check_every = c.health.zone_check_interval;
+  p->backlog_cache = std::make_unique<BacklogCache>(*p->propagation_store);
+  BacklogCache* backlog = p->backlog_cache.get();
   p->health_checker = std::make_unique<HealthChecker>(
       *p->health_store, *p->prober,
-      [backlog_store](const std::string& server)
-          -> absl::StatusOr<std::optional<absl::Duration>> {
-        absl::StatusOr<std::vector<PropagationStore::Backlog>> backlog =
-            backlog_store->PendingByServer();
-        if (!backlog.ok()) return backlog.status();
-        for (const auto& b : *backlog) {
-          if (b.server == server && b.pending > 0) return std::optional<absl::Duration>(b.oldest);
-        }
-        return std::optional<absl::Duration>();
-      },
-      checks);
+      [backlog](const std::string& server) { return backlog->Lag(server); }, checks);
   FleetHealthOptions fleet;
   fleet.interval = c.health.interval > absl::ZeroDuration() ? c.health.interval
                                                              : absl::Seconds(10);
@@ -391,7 +414,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
                    }});
   if (c.health.interval > absl::ZeroDuration()) {
     p->jobs->Add(Job{"health_monitor", absl::Seconds(1),
-                     [fleet_health]() -> absl::Status { return fleet_health->Tick(); }});
+                     [fleet_health]() -> absl::Status { return fleet_health->Tick(); },
+                     /*quiet=*/true});
   }
   p->jobs->Add(Job{"health_history", c.housekeeping_interval,
                    [fleet_health]() -> absl::Status { return fleet_health->Housekeep(); }});

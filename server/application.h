@@ -21,7 +21,8 @@ struct HealthConfig {
   // Zero: no monitor (the RPCs still answer from what is stored).
   absl::Duration interval = absl::Seconds(10);
   absl::Duration timeout = absl::Seconds(5);
-  int concurrency = 16;
+  absl::Duration zone_check_interval = absl::Seconds(60);
+  int concurrency = 8;
   int failure_threshold = 3;
   int recovery_threshold = 2;
   double api_latency_ms = 5000;

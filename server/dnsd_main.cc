@@ -114,7 +114,11 @@ ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(10),
           "propagation lag), with 10% jitter; 0 turns the monitor off.");
 ABSL_FLAG(absl::Duration, health_check_timeout, absl::Seconds(5),
           "Bound on one round of checks on one server.");
-ABSL_FLAG(int, health_check_concurrency, 16, "Rounds of checks running at once (threads).");
+ABSL_FLAG(absl::Duration, health_zone_check_interval, absl::Seconds(60),
+          "How often an API server's zone list is fetched and compared with the truth "
+          "(zones, zones_out_of_sync).");
+ABSL_FLAG(int, health_check_concurrency, 8,
+          "Rounds of checks running at once (a thread each, and two for their API calls).");
 ABSL_FLAG(int, health_failure_threshold, 3,
           "Rounds in a row without a DNS answer (or with a failed check) before a server "
           "becomes UNAVAILABLE (or DEGRADED).");
@@ -151,7 +155,8 @@ constexpr const char* kFlagNames[] = {
     "propagation_lease", "propagation_sweep", "propagation_max_backoff", "propagation_coalesce", "journal_horizon",
     "request_retention", "housekeeping_interval", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
     "pdns_max_body_bytes", "pdns_rate_limit_qps", "pdns_breaker_failures", "pdns_breaker_open",
-    "health_check_interval", "health_check_timeout", "health_check_concurrency",
+    "health_check_interval", "health_check_timeout", "health_zone_check_interval",
+    "health_check_concurrency",
     "health_failure_threshold", "health_recovery_threshold", "health_alert_api_ms",
     "health_alert_cpu_percent", "health_alert_memory_percent", "health_memory_limit_bytes",
     "health_alert_zones_out_of_sync", "health_sample_retention", "health_event_retention",
@@ -250,6 +255,7 @@ AppConfig ConfigFromFlags() {
   HealthConfig& h = c.health;
   h.interval = absl::GetFlag(FLAGS_health_check_interval);
   h.timeout = absl::GetFlag(FLAGS_health_check_timeout);
+  h.zone_check_interval = absl::GetFlag(FLAGS_health_zone_check_interval);
   h.concurrency = absl::GetFlag(FLAGS_health_check_concurrency);
   h.failure_threshold = absl::GetFlag(FLAGS_health_failure_threshold);
   h.recovery_threshold = absl::GetFlag(FLAGS_health_recovery_threshold);

@@ -76,7 +76,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
   }
 
   // Ends the stream once (with `status`).
-  // Ends the stream once (with `status`).
   void End(const absl::Status& status) {
     {
       absl::MutexLock lock(&mu_);
@@ -86,7 +85,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
     Finish(ToGrpcStatus(status));
   }
 
-  // Drops one of the two holds (Begin's, OnDone's); the last deletes.
+  // Holds: Begin's and OnDone's, plus one per feed or timer callback in
+  // progress; the last one released deletes the reactor.
   void Release() {
     if (--refs_ == 0) delete this;
   }
@@ -122,11 +122,25 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
     Release();
   }
 
-  static void Poke(const std::weak_ptr<Link>& weak) {
+  // Runs `fn` on the reactor if it is still there, without holding the
+  // link's lock meanwhile (gRPC may complete the call inline from it).
+  template <typename Fn>
+  static void WithReactor(const std::weak_ptr<Link>& weak, Fn fn) {
     std::shared_ptr<Link> link = weak.lock();
     if (!link) return;
-    absl::MutexLock lock(&link->mu);
-    if (link->reactor) link->reactor->Pump();
+    WatchReactor* reactor;
+    {
+      absl::MutexLock lock(&link->mu);
+      reactor = link->reactor;
+      if (reactor == nullptr) return;
+      ++reactor->refs_;
+    }
+    fn(*reactor);
+    reactor->Release();
+  }
+
+  static void Poke(const std::weak_ptr<Link>& weak) {
+    WithReactor(weak, [](WatchReactor& r) { r.Pump(); });
   }
 
  private:
@@ -179,10 +193,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     timer_ = timers_.Schedule(timers_.clock().Now() + heartbeat_, [weak] {
-      std::shared_ptr<Link> link = weak.lock();
-      if (!link) return;
-      absl::MutexLock lock(&link->mu);
-      if (link->reactor) link->reactor->HeartbeatTick();
+      WithReactor(weak, [](WatchReactor& r) { r.HeartbeatTick(); });
     });
   }
 
@@ -211,7 +222,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
   bool wrote_since_heartbeat_ ABSL_GUARDED_BY(mu_) = false;
-  // Begin and OnDone each hold one.
+  // Begin and OnDone hold one each from the start; callbacks take more.
   std::atomic<int> refs_{2};
   TimerQueue::Id timer_ ABSL_GUARDED_BY(mu_) = 0;
 };

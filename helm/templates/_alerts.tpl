@@ -107,4 +107,43 @@ groups:
             has held the PostgreSQL advisory lock that elects the leader
             (sum of dnsd_leader is 0 or the series is missing), so the
             periodic jobs (dnsd_job_*) do not run.
+      # dnsd_server_status and dnsd_server_alert come from the server rows in
+      # the shared database: every replica reports the same, hence max.
+      - alert: DnsdServerUnavailable
+        expr: |-
+          max by (server) (dnsd_server_status{ {{- $sel }},status="UNAVAILABLE"}) == 1
+        for: {{ $r.serverUnavailable.for }}
+        labels:
+          {{- include "dns-v1.alertLabels" (dict "root" . "severity" $r.serverUnavailable.severity) | nindent 10 }}
+        annotations:
+          summary: {{`"PowerDNS server {{ $labels.server }} is UNAVAILABLE"`}}
+          description: >-
+            The health monitor of {{ $release }} gets no DNS answer from
+            PowerDNS server {{`{{ $labels.server }}`}} (status UNAVAILABLE for
+            at least {{ $r.serverUnavailable.for }}); `dnsctl server health
+            {{`{{ $labels.server }}`}}` shows each check.
+      - alert: DnsdServerDegraded
+        expr: |-
+          max by (server) (dnsd_server_status{ {{- $sel }},status="DEGRADED"}) == 1
+        for: {{ $r.serverDegraded.for }}
+        labels:
+          {{- include "dns-v1.alertLabels" (dict "root" . "severity" $r.serverDegraded.severity) | nindent 10 }}
+        annotations:
+          summary: {{`"PowerDNS server {{ $labels.server }} is DEGRADED"`}}
+          description: >-
+            PowerDNS server {{`{{ $labels.server }}`}} answers DNS but fails a
+            health check of {{ $release }} (stale serial, API unreachable or
+            slow, or a standing alert) for at least {{ $r.serverDegraded.for }}.
+      - alert: DnsdServerHealthAlert
+        expr: |-
+          max by (server, alert) (dnsd_server_alert{ {{- $sel }}}) == 1
+        for: {{ $r.serverHealthAlert.for }}
+        labels:
+          {{- include "dns-v1.alertLabels" (dict "root" . "severity" $r.serverHealthAlert.severity) | nindent 10 }}
+        annotations:
+          summary: {{`"Health alert {{ $labels.alert }} on PowerDNS server {{ $labels.server }}"`}}
+          description: >-
+            The {{`{{ $labels.alert }}`}} check of PowerDNS server
+            {{`{{ $labels.server }}`}} has been over its threshold for at least
+            {{ $r.serverHealthAlert.for }} ({{ $release }}'s health monitor).
 {{- end }}

@@ -131,6 +131,9 @@ check "a: checksum/config pod annotation" has "$A" Deployment '^ *checksum/confi
 check "a: log format json by default" has "$A" ConfigMap '^ *DNSD_LOG_FORMAT: "?json"?$'
 check "a: DNSD_LISTEN on 50051" has "$A" ConfigMap '^ *DNSD_LISTEN: "?0\.0\.0\.0:50051"?$'
 check "a: numbers rendered as integers" has "$A" ConfigMap '^ *DNSD_MAX_TTL: "604800"$'
+check "a: health monitor settings in the environment" \
+  has "$A" ConfigMap '^ *DNSD_HEALTH_CHECK_INTERVAL: "?10s"?$'
+check "a: watch buffer in the environment" has "$A" ConfigMap '^ *DNSD_WATCH_BUFFER: "1024"$'
 check "a: DNSD_DATABASE_URL from a secretKeyRef" \
   eval "docs '$A' Deployment | grep -A2 -E -- '- name: DNSD_DATABASE_URL\$' | grep -Eq 'secretKeyRef:'"
 check "a: at least one ConfigMap rendered" has "$A" ConfigMap '^kind: ConfigMap$'
@@ -232,13 +235,15 @@ render "$R" --set metrics.prometheusRule.enabled=true --set metrics.prometheusRu
   --set metrics.prometheusRule.additionalRuleLabels.team=dns
 check "prometheusRule: rendered when enabled" grep -q '^kind: PrometheusRule$' "$R"
 check "prometheusRule: metadata labels" has "$R" PrometheusRule '^    release: kps$'
-for alert in DnsdPowerDnsServerUnreachable DnsdPropagationLag DnsdCircuitBreakerOpen DnsdNoLeader; do
+ALERTS="DnsdPowerDnsServerUnreachable DnsdPropagationLag DnsdCircuitBreakerOpen DnsdNoLeader
+  DnsdServerUnavailable DnsdServerDegraded DnsdServerHealthAlert"
+for alert in $ALERTS; do
   check "prometheusRule: alert $alert" has "$R" PrometheusRule "^ *- alert: $alert\$"
 done
 check "prometheusRule: additionalRuleLabels on every alert" \
-  test "$(docs "$R" PrometheusRule | grep -Ec '^ *team: dns$')" -eq 4
+  test "$(docs "$R" PrometheusRule | grep -Ec '^ *team: dns$')" -eq "$(echo $ALERTS | wc -w)"
 check "prometheusRule: every alert has a severity" \
-  test "$(docs "$R" PrometheusRule | grep -Ec '^ *severity: (critical|warning)$')" -eq 4
+  test "$(docs "$R" PrometheusRule | grep -Ec '^ *severity: (critical|warning)$')" -eq "$(echo $ALERTS | wc -w)"
 check "prometheusRule: scoped to the release's job and namespace" \
   has "$R" PrometheusRule 'dnsd_leader\{job="dns-v1",namespace="dns"\}'
 R2="$TMP/r2.yaml"

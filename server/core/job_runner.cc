@@ -66,7 +66,10 @@ void JobRunner::RunOnce() {
       status = absl::InternalError(absl::StrCat("exception: ", e.what()));
     }
     const absl::Duration took = clock_->Now() - start;
-    Log(status.ok() ? spdlog::level::info : spdlog::level::warn, "job ran",
+    Log(!status.ok()  ? spdlog::level::warn
+        : job.quiet   ? spdlog::level::debug
+                      : spdlog::level::info,
+        "job ran",
         {{"job", job.name},
          {"outcome", status.ok() ? "ok" : "error"},
          {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(took))},

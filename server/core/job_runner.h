@@ -28,6 +28,9 @@ struct Job {
   std::string name;
   absl::Duration interval;
   std::function<absl::Status()> run;
+  // A job that runs every second (the health monitor's tick) logs its
+  // successful runs at debug level, not info.
+  bool quiet = false;
 };
 
 class JobRunner {

@@ -40,7 +40,7 @@ struct FleetHealthOptions {
   // Each server's next round is interval * (1 ± jitter), so rounds spread.
   double jitter = 0.1;
   // Rounds at once (threads).
-  int concurrency = 16;
+  int concurrency = 8;
   StatusPolicy policy;
   absl::Duration sample_retention = absl::Hours(24 * 30);
   absl::Duration event_retention = absl::Hours(24 * 7);

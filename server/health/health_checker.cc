@@ -77,7 +77,16 @@ HealthReport HealthChecker::Run(const Server& server, pdns::PdnsClient& client) 
   auto info = client.AsyncGetServerInfo(ctx);
   auto stats = client.AsyncGetStatistics(ctx);
   std::optional<std::future<absl::StatusOr<std::vector<pdns::ZoneInfo>>>> zones;
-  if (server.mode == ServerMode::kApi) zones = client.AsyncListZones(ctx);
+  bool zones_due = server.mode == ServerMode::kSharedDb;
+  if (server.mode == ServerMode::kApi) {
+    absl::MutexLock lock(&mu_);
+    auto it = last_zone_check_.find(server.name);
+    if (it == last_zone_check_.end() || report.time - it->second >= options_.zone_check_every) {
+      last_zone_check_[server.name] = report.time;
+      zones_due = true;
+    }
+  }
+  if (server.mode == ServerMode::kApi && zones_due) zones = client.AsyncListZones(ctx);
 
   std::optional<HostPort> dns = ParseIpHostPort(server.dns_address, 53);
   if (dns) {
@@ -193,9 +202,11 @@ HealthReport HealthChecker::Run(const Server& server, pdns::PdnsClient& client) 
       list.passed = false;
       list.message = got ? std::string(got->status().message())
                          : absl::StrCat("no answer within ", absl::FormatDuration(options_.timeout));
+      absl::MutexLock lock(&mu_);
+      last_zone_check_.erase(server.name);  // try again next round
     }
     report.checks.push_back(std::move(list));
-  } else {
+  } else if (zones_due) {
     const absl::Time start = absl::Now();
     drift = store_.CountOutOfSync(server.name, std::nullopt, {});
     out_of_sync.latency = absl::Now() - start;

@@ -10,11 +10,13 @@
 //                     truth's; a server with no such zone is asked for a
 //                     name it does not serve, and any answer (REFUSED
 //                     included) shows it serves DNS
-//   zones             API servers: the server's zone list (dnssec=false)
+//   zones             API servers: the server's zone list (dnssec=false),
+//                     at most once per zone_check_every (a list of 100,000
+//                     zones is megabytes)
 //   zones_out_of_sync zones in sync per the truth that the server lacks or
 //                     holds at another serial, plus zones whose propagation
 //                     keeps failing (SHARED_DB servers read the truth itself:
-//                     only the latter)
+//                     only the latter); with the zone list
 //   propagation_lag   age of the oldest change not yet confirmed there
 // The API calls run at once and the probe meanwhile; the round ends at its
 // timeout whatever a stalled server does, so it never delays another's.
@@ -51,6 +53,8 @@ struct HealthCheckOptions {
   int64_t memory_limit_bytes = 0;
   double cpu_percent = 80;
   double zones_out_of_sync = 0;
+  // How often an API server's zone list is fetched and compared.
+  absl::Duration zone_check_every = absl::Seconds(60);
 };
 
 class HealthChecker {
@@ -90,6 +94,7 @@ class HealthChecker {
   // The last round's counters per server, for rates (kept in memory: the
   // first round on a new leader has no rates yet).
   std::map<std::string, Counters> last_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> last_zone_check_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace dns

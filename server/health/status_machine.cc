@@ -166,10 +166,14 @@ HealthTransition Assess(const HealthState& before, const HealthReport& report,
     }
   }
   // An alert whose figure could not be read this round (the statistics
-  // failed) stays up: nothing says it is over.
+  // failed, the zone list is checked less often) stays up: nothing says it
+  // is over. Likewise a failing check that did not run this round.
   for (const auto& name : had_alerts) {
     const CheckResult* c = FindCheck(report.checks, name);
     if (!c || !c->value) alerts.insert(name);
+  }
+  for (const auto& name : had_failing) {
+    if (!FindCheck(report.checks, name)) failing.insert(name);
   }
   t.state.active_alerts.assign(alerts.begin(), alerts.end());
   t.state.failing_checks.assign(failing.begin(), failing.end());

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import uuid
@@ -53,6 +54,7 @@ except ImportError:
     import grpc  # noqa: E402
 from dns.v1 import record_service_pb2, record_service_pb2_grpc  # noqa: E402
 from dns.v1 import resources_pb2, zone_service_pb2, zone_service_pb2_grpc  # noqa: E402
+from dns.v1 import server_service_pb2, server_service_pb2_grpc  # noqa: E402
 from google.rpc import code_pb2, error_details_pb2, status_pb2  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc  # noqa: E402
@@ -304,6 +306,220 @@ class PythonClientTest(unittest.TestCase):
         made = [v for k, v in call.initial_metadata() if k == "x-request-id"]
         self.assertEqual(len(made), 1)
         self.assertTrue(made[0])
+
+
+class PrahoHealthConsumer:
+    """What PRAHO runs to follow the fleet's health: WatchHealth in a loop on
+    a thread of its own, resuming after the last event it handled whenever
+    the stream breaks (a dropped connection, dnsd restarting), re-reading the
+    servers on OUT_OF_RANGE."""
+
+    def __init__(self, target: str, servers: list[str]):
+        self.target = target
+        self.servers = servers
+        self.events: list = []
+        self.heartbeats = 0
+        self.errors: list = []
+        self.resyncs = 0
+        self.last = 0
+        self._call = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        channel = grpc.insecure_channel(self.target)
+        stub = server_service_pb2_grpc.ServerServiceStub(channel)
+        while not self._stop.is_set():
+            request = server_service_pb2.WatchHealthRequest(
+                servers=self.servers, resume_after=self.last)
+            request.heartbeat_interval.seconds = 1
+            try:
+                call = stub.WatchHealth(request, wait_for_ready=True)
+                with self._lock:
+                    self._call = call
+                for event in call:
+                    with self._lock:
+                        if event.type == server_service_pb2.HEALTH_EVENT_TYPE_HEARTBEAT:
+                            self.heartbeats += 1
+                        else:
+                            self.events.append(event)
+                            self.last = event.id
+            except grpc.RpcError as error:
+                with self._lock:
+                    self.errors.append(error)
+                if error.code() == grpc.StatusCode.OUT_OF_RANGE:
+                    with self._lock:
+                        self.resyncs += 1  # PRAHO: ListServers, then watch from now
+                        self.last = 0
+            if not self._stop.is_set():
+                time.sleep(0.2)
+        channel.close()
+
+    def drop_connection(self):
+        with self._lock:
+            if self._call is not None:
+                self._call.cancel()
+
+    def ids(self) -> list[int]:
+        with self._lock:
+            return [e.id for e in self.events]
+
+    def stop(self):
+        self._stop.set()
+        self.drop_connection()
+        self._thread.join(timeout=10)
+
+
+class WatchHealthTest(unittest.TestCase):
+    """A PRAHO-style consumer of WatchHealth across a dropped connection and
+    a dnsd restart: every event once, in order, none missing."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.state_dir = Path(tempfile.mkdtemp(prefix="dns-e2e-watch-"))
+        cls.state = {}
+        cls.addClassCleanup(cls._tear_down_stack)
+        local_stack._require_executable(local_stack.dnsd_bin(), "dnsd")
+        cls.state["postgres"] = local_stack.start_postgres(cls.state_dir)
+        cls.flags = [f"--default_nameservers={','.join(NAMESERVERS)}",
+                     "--health_check_interval=1s", "--watch_heartbeat=1s"]
+        cls.state["dnsd"] = [local_stack.start_dnsd(cls.state_dir, cls.state["postgres"],
+                                                    cls.flags)]
+        cls.state["pdns"] = [local_stack.start_pdns(cls.state_dir, cls.state["postgres"])]
+        cls.dnsd = cls.state["dnsd"][0]
+        cls.pdns = cls.state["pdns"][0]
+        cls.channel = grpc.insecure_channel(cls.dnsd["target"])
+        grpc.channel_ready_future(cls.channel).result(timeout=TIMEOUT)
+        cls.servers = server_service_pb2_grpc.ServerServiceStub(cls.channel)
+        cls.servers.RegisterServer(server_service_pb2.RegisterServerRequest(server=server_service_pb2.Server(
+            name="ns-watch", api_url=cls.pdns["api_url"], api_key=cls.pdns["api_key"],
+            dns_address=cls.pdns["dns_address"], mode=server_service_pb2.SERVER_MODE_SHARED_DB)),
+            timeout=TIMEOUT)
+
+    @classmethod
+    def _tear_down_stack(cls):
+        channel = getattr(cls, "channel", None)
+        if channel is not None:
+            channel.close()
+        local_stack.stop_all(cls.state)
+        local_stack._remove_state(cls.state_dir, cls.state)
+
+    def maintenance(self, on: bool):
+        self.servers.UpdateServer(server_service_pb2.UpdateServerRequest(
+            server=server_service_pb2.Server(name="ns-watch", maintenance=on),
+            update_mask={"paths": ["maintenance"]}), timeout=TIMEOUT, wait_for_ready=True)
+
+    def stored_ids(self) -> list[int]:
+        return [int(line) for line in local_stack.psql(
+            self.state["postgres"],
+            "SELECT id FROM dnsv1.health_events WHERE server = 'ns-watch' ORDER BY id").split()]
+
+    def wait(self, predicate, what: str, limit: float = 60):
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if predicate():
+                return
+            time.sleep(0.1)
+        self.fail(f"timed out waiting for {what}\n{local_stack.log_tail(self.dnsd['log'], 3000)}")
+
+    def test_praho_consumer_resumes_after_a_dropped_connection_and_a_restart(self):
+        consumer = PrahoHealthConsumer(self.dnsd["target"], ["ns-watch"])
+        self.addCleanup(consumer.stop)
+        self.wait(lambda: consumer.heartbeats > 0, "the first heartbeat")
+        for on in (True, False):
+            self.maintenance(on)
+        self.wait(lambda: len(consumer.ids()) >= 2, "the first events")
+
+        consumer.drop_connection()  # events while it reconnects
+        for on in (True, False, True, False):
+            self.maintenance(on)
+        self.wait(lambda: consumer.ids() == self.stored_ids(), "the resumed stream to catch up")
+
+        # dnsd restarts on the same port: the stream ends (UNAVAILABLE with
+        # the last id sent) and the consumer resumes once it is back.
+        local_stack.stop_dnsd(self.dnsd)
+        restarted = local_stack.start_dnsd(self.state_dir, self.state["postgres"], self.flags,
+                                           migrate=False, port=self.dnsd["port"])
+        self.state["dnsd"] = [restarted]
+        for on in (True, False):
+            self.maintenance(on)
+
+        # The truth: every event of the server, from the table.
+        self.wait(lambda: len(consumer.ids()) >= 10, "the events after the restart")
+        time.sleep(2)  # anything late (a repeat) would arrive by now
+        truth = self.stored_ids()
+
+        got = consumer.ids()
+        self.assertEqual(got, truth)
+        self.assertEqual(len(got), len(set(got)))
+        self.assertGreaterEqual(len(got), 10)
+        codes = [e.code() for e in consumer.errors]
+        self.assertIn(grpc.StatusCode.CANCELLED, codes)  # the dropped connection
+        self.assertIn(grpc.StatusCode.UNAVAILABLE, codes,
+                      [(e.code(), e.details()) for e in consumer.errors])  # the restart
+        self.assertEqual(consumer.resyncs, 0)
+        # Every status event names its transition.
+        for event in consumer.events:
+            self.assertEqual(event.server, "ns-watch")
+            if event.type == server_service_pb2.HEALTH_EVENT_TYPE_STATUS_CHANGED:
+                self.assertNotEqual(event.from_status, event.to_status)
+
+    def dnsctl(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+        return subprocess.run([str(local_stack.dnsctl_bin()), f"--server={self.dnsd['target']}",
+                               *args], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+
+    def test_dnsctl_health_metrics_and_watch(self):
+        self.maintenance(True)
+        self.maintenance(False)
+        self.wait(lambda: self.servers.GetServer(server_service_pb2.GetServerRequest(
+            name="ns-watch"), timeout=TIMEOUT).status == server_service_pb2.SERVER_STATUS_HEALTHY,
+            "the server healthy again")
+        health = self.dnsctl("server", "health", "ns-watch")
+        self.assertEqual(health.returncode, 0, health.stderr)
+        self.assertRegex(health.stdout, r"dns_probe\s+PASS")
+        self.assertRegex(health.stdout, r"api\s+PASS")
+
+        metrics = self.dnsctl("server", "metrics", "ns-watch", "--since", "1h", "--metric",
+                              "dns_probe")
+        self.assertEqual(metrics.returncode, 0, metrics.stderr)
+        self.assertIn("dns_probe (ms)", metrics.stdout)
+        bad = self.dnsctl("server", "metrics", "ns-watch", "--since", "an hour")
+        self.assertEqual(bad.returncode, 2)
+
+        first = int(local_stack.psql(
+            self.state["postgres"],
+            "SELECT min(id) FROM dnsv1.health_events"
+            " WHERE server = 'ns-watch' AND type = 'STATUS_CHANGED'").split()[0])
+        watch = subprocess.Popen(
+            [str(local_stack.dnsctl_bin()), f"--server={self.dnsd['target']}", "server", "watch",
+             "--server-name", "ns-watch", "--type", "status", "--resume-after", str(first - 1)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        try:
+            line = watch.stdout.readline()
+        finally:
+            watch.terminate()
+            watch.wait(timeout=10)
+        self.assertTrue(line.startswith(f"{first} "), line)
+        self.assertIn("ns-watch", line)
+        self.assertIn("status_changed", line)
+
+    def test_resume_before_the_kept_events_is_out_of_range_with_the_oldest_id(self):
+        self.maintenance(True)
+        self.maintenance(False)
+        local_stack.psql(self.state["postgres"],
+                         "DELETE FROM dnsv1.health_events WHERE id < (SELECT max(id) FROM dnsv1.health_events)")
+        request = server_service_pb2.WatchHealthRequest(resume_after=0)
+        with self.assertRaises(grpc.RpcError) as ctx:
+            request.resume_after = 1
+            for _ in self.servers.WatchHealth(request, timeout=TIMEOUT):
+                pass
+        self.assertEqual(ctx.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
+        infos = unpack_details(status_details(ctx.exception), error_details_pb2.ErrorInfo)
+        self.assertEqual(infos[0].reason, "EVENTS_COMPACTED")
+        self.assertGreater(int(infos[0].metadata["oldest_id"]), 2)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ using ::testing::Not;
 using google::protobuf::util::TimeUtil;
 
 const std::vector<std::string> kMonitorFlags = {
-    "--health_check_interval=1s", "--health_check_timeout=2s", "--watch_heartbeat=1s",
+    "--health_check_interval=1s", "--health_check_timeout=4s", "--watch_heartbeat=1s",
+    "--health_zone_check_interval=1s",
     "--housekeeping_interval=2s", "--log_level=info"};
 
 // Reads one WatchHealth stream on a thread of its own.
@@ -257,7 +258,7 @@ TEST_F(FleetHealthTest, AFrozenServersChecksTimeOutWithoutHoldingBackTheOthers) 
   }
   EXPECT_TRUE(api_timed_out) << report.DebugString();
   EXPECT_EQ(report.status(), v1::SERVER_STATUS_UNAVAILABLE);
-  // Each frozen round waits out its 2 s bound; the healthy server's rounds
+  // Each frozen round waits out its 4 s bound; the healthy server's rounds
   // go on at their 1 s interval meanwhile.
   EXPECT_GE(frozen_rounds, 3);
   EXPECT_GT(other_rounds, frozen_rounds);

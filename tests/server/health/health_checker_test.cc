@@ -198,6 +198,27 @@ TEST_F(HealthCheckerTest, ZonesOutOfSyncRaiseTheirAlert) {
   EXPECT_FALSE(Find(r, "zones_out_of_sync")->passed);
 }
 
+TEST_F(HealthCheckerTest, AnApiServersZoneListIsFetchedAtMostOncePerInterval) {
+  HealthCheckOptions options;
+  options.zone_check_every = absl::Seconds(60);
+  HealthChecker checker = Checker(options);
+  EXPECT_TRUE(Find(checker.Run(server_, client_), "zones"));
+  clock_->Advance(absl::Seconds(10));
+  HealthReport between = checker.Run(server_, client_);
+  EXPECT_FALSE(Find(between, "zones"));
+  EXPECT_FALSE(Find(between, "zones_out_of_sync"));
+  clock_->Advance(absl::Seconds(50));
+  EXPECT_TRUE(Find(checker.Run(server_, client_), "zones"));
+  EXPECT_EQ(client_.CallsOf("ListZones").size(), 2u);
+
+  // A failed list is asked for again at the next round.
+  client_.FailNext("ListZones", absl::UnavailableError("refused"));
+  clock_->Advance(absl::Seconds(60));
+  EXPECT_FALSE(Find(checker.Run(server_, client_), "zones")->passed);
+  clock_->Advance(absl::Seconds(10));
+  EXPECT_TRUE(Find(checker.Run(server_, client_), "zones")->passed);
+}
+
 TEST_F(HealthCheckerTest, ASharedDbServerIsNotAskedForItsZoneList) {
   server_.mode = ServerMode::kSharedDb;
   HealthChecker checker = Checker();

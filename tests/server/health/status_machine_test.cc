@@ -156,6 +156,20 @@ TEST(AssessTest, AnAlertWhoseFigureWasNotReadStaysUp) {
   for (const auto& e : t.events) EXPECT_NE(e.type, HealthEventType::kAlertCleared);
 }
 
+TEST(AssessTest, ACheckThatDidNotRunKeepsItsFailingStateAndRaisesNothingNew) {
+  HealthState state;
+  state.status = H;
+  HealthTransition failed = Assess(state, Report({Check("dns_probe", true), Check("zones", false)}), {});
+  ASSERT_EQ(failed.events.size(), 1u);
+  EXPECT_EQ(failed.events[0].type, HealthEventType::kCheckFailed);
+  // The zone list is not fetched this round, then fails again.
+  HealthTransition skipped = Assess(failed.state, Report({Check("dns_probe", true)}), {});
+  EXPECT_THAT(skipped.state.failing_checks, ElementsAre("zones"));
+  HealthTransition again =
+      Assess(skipped.state, Report({Check("dns_probe", true), Check("zones", false)}), {});
+  EXPECT_THAT(again.events, IsEmpty());
+}
+
 TEST(AssessTest, APropagationFailureCountsAsADegradedRound) {
   HealthState state;
   state.status = H;
