@@ -70,7 +70,8 @@ Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND
   server watch [--server-name S]... [--type status|alert|check]...
                [--resume-after ID] [--json]
                   (health events as they happen, until the stream ends;
-                  --timeout does not apply; --json prints every message,
+                  --resume-after ID first replays those after ID, 0 every
+                  event kept; --timeout does not apply; --json prints every message,
                   heartbeats too, one JSON object a line)
 
 Writes (zone create/update/delete/import, rrset replace/delete) take
@@ -758,12 +759,9 @@ class Cli {
     if (!last_id.empty()) {
       std::cerr << "resume with --resume-after " << last_id << "\n";
     } else if (!oldest_id.empty()) {
-      int64_t oldest = 0;
-      (void)absl::SimpleAtoi(oldest_id, &oldest);
       std::cerr << "events before " << oldest_id
                 << " are gone: re-read `dnsctl server list`, then watch without "
-                   "--resume-after\n(or replay what is kept with --resume-after "
-                << std::max<int64_t>(0, oldest - 1) << ")\n";
+                   "--resume-after\n(or replay what is kept with --resume-after 0)\n";
     } else if (last_seen > 0) {
       std::cerr << "resume with --resume-after " << last_seen << "\n";
     }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -42,7 +43,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
 
   // On a runner thread (subscribing may read the database). The reactor
   // lives until both this and OnDone are over.
-  void Begin(HealthFilter filter, int64_t resume_after, absl::Duration heartbeat) {
+  void Begin(HealthFilter filter, std::optional<int64_t> resume_after,
+             absl::Duration heartbeat) {
     heartbeat_ = heartbeat;
     bool finished;
     {
@@ -66,7 +68,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
           feed_.Unsubscribe(*sub);
         } else {
           Log(spdlog::level::info, "health watch started",
-              {{"request_id", request_id_}, {"resume_after", absl::StrCat(resume_after)}});
+              {{"request_id", request_id_}, {"resume_after", resume_after ? absl::StrCat(*resume_after) : "none"}});
           ScheduleHeartbeat();
           Pump();
         }
@@ -265,7 +267,8 @@ grpc::ServerWriteReactor<v1::HealthEvent>* StartWatchHealth(
     reactor->Release();
     return reactor;
   }
-  const int64_t resume_after = request->resume_after();
+  std::optional<int64_t> resume_after;
+  if (request->has_resume_after()) resume_after = request->resume_after();
   absl::Status scheduled = runner.Post([reactor, filter, resume_after, heartbeat]() mutable {
     reactor->Begin(std::move(filter), resume_after, heartbeat);
   });

@@ -107,7 +107,8 @@ fi
 # --- Python client (PRAHO's view) --------------------------------------------
 if suite python-stubs bash python/generate_stubs.sh; then
   if ((built)); then
-    suite python-e2e "$PYTHON" -m unittest discover -s tests/e2e -v
+    # Bounded: a hung stream must fail the suite, not outlast CI.
+    suite python-e2e timeout --kill-after=30 1800 "$PYTHON" -m unittest discover -s tests/e2e -v
   else
     not_run python-e2e "build failed"
   fi

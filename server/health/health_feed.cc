@@ -165,14 +165,15 @@ void HealthFeed::Poll() {
 }
 
 absl::StatusOr<std::shared_ptr<HealthSubscriber>> HealthFeed::Subscribe(
-    HealthFilter filter, int64_t resume_after, std::function<void()> wakeup) {
+    HealthFilter filter, std::optional<int64_t> resume_after, std::function<void()> wakeup) {
   auto subscriber = std::make_shared<HealthSubscriber>(
       std::move(filter), options_.subscriber_capacity, std::move(wakeup));
-  if (resume_after < 0) {
+  if (resume_after && *resume_after < 0) {
     return InvalidField("resume_after", "must not be negative");
   }
-  int64_t cursor = 0;
-  if (resume_after > 0) {
+  // Absent: from the newest event on; 0: every event kept (ids start at 1).
+  std::optional<int64_t> cursor = resume_after;
+  if (resume_after && *resume_after > 0) {
     absl::StatusOr<int64_t> oldest = store_.OldestEventId();
     if (!oldest.ok()) return oldest.status();
     int64_t newest;
@@ -183,14 +184,13 @@ absl::StatusOr<std::shared_ptr<HealthSubscriber>> HealthFeed::Subscribe(
     // Kept: ids oldest..newest. After `resume_after` nothing may be missing:
     // the next id it needs must still be there (or not exist yet).
     const int64_t first_kept = *oldest > 0 ? *oldest : newest + 1;
-    if (resume_after + 1 < first_kept) {
+    if (*resume_after + 1 < first_kept) {
       return WithReasonAndMetadata(
           absl::OutOfRangeError(absl::StrCat(
-              "events after ", resume_after, " are no longer kept; the oldest kept is ",
+              "events after ", *resume_after, " are no longer kept; the oldest kept is ",
               first_kept, ": read the current state (ListServers), then watch from there")),
           "EVENTS_COMPACTED", {{"oldest_id", absl::StrCat(first_kept)}});
     }
-    cursor = resume_after;
   }
   size_t replayed = 0;
   for (;;) {
@@ -199,12 +199,12 @@ absl::StatusOr<std::shared_ptr<HealthSubscriber>> HealthFeed::Subscribe(
       absl::MutexLock lock(&mu_);
       if (stopped_) return absl::UnavailableError("dnsd is stopping");
       if (!known_) return absl::UnavailableError("health events cannot be read yet; retry");
-      if (cursor == 0) cursor = last_id_;
+      if (!cursor) cursor = last_id_;
       const int64_t ring_from = ring_.empty() ? last_id_ + 1 : ring_.front().id;
-      if (cursor + 1 >= ring_from) {
+      if (*cursor + 1 >= ring_from) {
         // Replay from memory and go live in one step.
         for (const HealthEvent& e : ring_) {
-          if (e.id > cursor && subscriber->filter().Matches(e)) subscriber->OfferReplay(e);
+          if (e.id > *cursor && subscriber->filter().Matches(e)) subscriber->OfferReplay(e);
         }
         subscribers_.insert(subscriber);
         break;
@@ -212,7 +212,7 @@ absl::StatusOr<std::shared_ptr<HealthSubscriber>> HealthFeed::Subscribe(
       up_to = ring_from - 1;
     }
     absl::StatusOr<std::vector<HealthEvent>> page =
-        store_.ListEvents(cursor, up_to, options_.page);
+        store_.ListEvents(*cursor, up_to, options_.page);
     if (!page.ok()) return page.status();
     for (const HealthEvent& e : *page) {
       if (subscriber->filter().Matches(e)) {

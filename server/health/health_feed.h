@@ -108,12 +108,13 @@ class HealthFeed {
   // tests call it directly).
   void Poll();
 
-  // Replays the events after `resume_after` (0: none), then delivers new
-  // ones. OUT_OF_RANGE (reason EVENTS_COMPACTED, metadata oldest_id) when
+  // Replays the events after `resume_after` (0: every event kept; absent:
+  // none), then delivers new ones. OUT_OF_RANGE (reason EVENTS_COMPACTED, metadata oldest_id) when
   // events after `resume_after` are no longer kept. The subscription ends
   // when the returned handle is released (or Unsubscribe).
   absl::StatusOr<std::shared_ptr<HealthSubscriber>> Subscribe(
-      HealthFilter filter, int64_t resume_after, std::function<void()> wakeup);
+      HealthFilter filter, std::optional<int64_t> resume_after,
+      std::function<void()> wakeup);
   void Unsubscribe(const std::shared_ptr<HealthSubscriber>& subscriber);
 
   int64_t subscribers();

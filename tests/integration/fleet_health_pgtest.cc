@@ -108,12 +108,14 @@ class Watcher {
   grpc::Status status_;
 };
 
-v1::WatchHealthRequest Watch(std::vector<std::string> servers, int64_t resume_after = 0,
+// resume_after absent: only new events.
+v1::WatchHealthRequest Watch(std::vector<std::string> servers,
+                             std::optional<int64_t> resume_after = std::nullopt,
                              std::vector<v1::HealthEventType> types = {}) {
   v1::WatchHealthRequest req;
   for (const auto& s : servers) req.add_servers(s);
   for (auto t : types) req.add_event_types(t);
-  req.set_resume_after(resume_after);
+  if (resume_after) req.set_resume_after(*resume_after);
   return req;
 }
 
@@ -274,7 +276,7 @@ TEST_F(FleetHealthTest, ADriftedZoneRaisesAnAlertOnceAndASyncClearsIt) {
   v1::Zone zone;
   ASSERT_TRUE(zones->CreateZone(Context().get(), create, &zone).ok());
   Watcher watcher(fleet_->channel(1),
-                  Watch({"api-1"}, 0,
+                  Watch({"api-1"}, std::nullopt,
                         {v1::HEALTH_EVENT_TYPE_ALERT_RAISED, v1::HEALTH_EVENT_TYPE_ALERT_CLEARED}));
   // Someone deletes it on the server behind the service's back.
   ASSERT_EQ(*fleet_->api().ApiRequest("DELETE", "/api/v1/servers/localhost/zones/drift.example."),
@@ -314,7 +316,7 @@ TEST_F(FleetHealthTest, ADriftedZoneRaisesAnAlertOnceAndASyncClearsIt) {
 }
 
 TEST_F(FleetHealthTest, AResumeMissesNothingAndRepeatsNothing) {
-  const auto filter = Watch({"shared-b"}, 0, {v1::HEALTH_EVENT_TYPE_STATUS_CHANGED});
+  const auto filter = Watch({"shared-b"}, std::nullopt, {v1::HEALTH_EVENT_TYPE_STATUS_CHANGED});
   Watcher all(fleet_->channel(1), filter);
   ASSERT_TRUE(all.WaitFor([&](const auto&) { return all.heartbeats() > 0; }, absl::Seconds(20)));
   for (int i = 0; i < 3; ++i) {
@@ -341,7 +343,7 @@ TEST_F(FleetHealthTest, AResumeMissesNothingAndRepeatsNothing) {
 TEST_F(FleetHealthTest, WatchRefusesBadInput) {
   auto stub = v1::ServerService::NewStub(fleet_->channel(0));
   for (auto req : {Watch({"Bad Name"}), Watch({}, -5),
-                   Watch({}, 0, {v1::HEALTH_EVENT_TYPE_HEARTBEAT})}) {
+                   Watch({}, std::nullopt, {v1::HEALTH_EVENT_TYPE_HEARTBEAT})}) {
     grpc::ClientContext context;
     auto reader = stub->WatchHealth(&context, req);
     v1::HealthEvent e;
@@ -470,14 +472,52 @@ TEST_F(FleetHealthTest, LongRangesReadHourlyRollUpsThatMatchTheSamples) {
   EXPECT_DOUBLE_EQ(raw.series(0).points(5).avg(), 30);
 }
 
+TEST_F(FleetHealthTest, ASubscriberThatFallsBehindIsEndedWithTheLastIdItGot) {
+  // A replica whose watchers may lag two events; a burst of 3,000 events
+  // committed at once (as a fleet-wide outage would bring) outruns any
+  // client.
+  std::vector<std::string> flags = kMonitorFlags;
+  flags.push_back("--watch_buffer=2");
+  const int small = fleet_->StartReplica(flags);
+  ASSERT_GE(small, 0);
+  Watcher watcher(fleet_->channel(small), Watch({"shared-a"}, std::nullopt,
+                                                {v1::HEALTH_EVENT_TYPE_CHECK_FAILED}));
+  ASSERT_TRUE(watcher.WaitFor([&](const auto&) { return watcher.heartbeats() > 0; },
+                              absl::Seconds(20)));
+  auto burst = fleet_->pg().Psql(
+      "dns",
+      "SELECT count(dnsv1.add_health_event(now(), 'CHECK_FAILED', 'shared-a', '', '',"
+      " 'burst ' || i, 'burst', i, 0)) FROM generate_series(1, 3000) i");
+  ASSERT_TRUE(burst.ok()) << burst.status();
+  const absl::Time end = absl::Now() + absl::Seconds(60);
+  while (!watcher.done() && absl::Now() < end) absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(watcher.done());
+  const grpc::Status status = watcher.status();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  const ErrorDetails details = DetailsOf(status);
+  EXPECT_EQ(details.reason, "SUBSCRIBER_TOO_SLOW");
+  ASSERT_EQ(details.metadata.count("last_id"), 1u);
+  const int64_t last_id = std::stoll(details.metadata.at("last_id"));
+  const std::vector<int64_t> got = watcher.ids();
+  EXPECT_EQ(last_id, got.empty() ? 0 : got.back());
+  EXPECT_LT(got.size(), 3000u);
+  // Resuming from there goes on with the very next event.
+  if (last_id > 0) {
+    Watcher resumed(fleet_->channel(small), Watch({"shared-a"}, last_id,
+                                                  {v1::HEALTH_EVENT_TYPE_CHECK_FAILED}));
+    ASSERT_TRUE(resumed.WaitFor([](const auto& events) { return !events.empty(); }));
+    EXPECT_EQ(resumed.ids().front(), last_id + 1);
+  }
+}
+
 // Last: it kills a replica.
 TEST_F(FleetHealthTest, WhenTheLeaderDiesTheOtherReplicaMonitors) {
   int leader = -1;
-  for (int i = 0; i < 2 && leader < 0; ++i) {
+  for (int i = 0; i < 3 && leader < 0; ++i) {
     if (absl::StrContains(fleet_->Http(i, "/metrics"), "dnsd_leader 1")) leader = i;
   }
   ASSERT_GE(leader, 0);
-  const int survivor = 1 - leader;
+  const int survivor = leader == 0 ? 1 : 0;
   ASSERT_TRUE(fleet_->replica(leader).Kill().ok());
   const absl::Time killed = absl::Now();
   bool resumed = false;

@@ -9,6 +9,9 @@
 namespace dns {
 namespace {
 
+// No resume_after: only events that come after subscribing.
+constexpr std::optional<int64_t> kLive = std::nullopt;
+
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
@@ -62,9 +65,9 @@ TEST_F(HealthFeedTest, NewEventsReachTheSubscribersWhoseFilterMatches) {
   HealthFilter status;
   status.types = {HealthEventType::kStatusChanged};
   int woken = 0;
-  auto a = feed.Subscribe(ns1, 0, [&] { ++woken; });
-  auto b = feed.Subscribe(status, 0, [] {});
-  auto all = feed.Subscribe({}, 0, [] {});
+  auto a = feed.Subscribe(ns1, kLive, [&] { ++woken; });
+  auto b = feed.Subscribe(status, kLive, [] {});
+  auto all = feed.Subscribe({}, kLive, [] {});
   ASSERT_TRUE(a.ok() && b.ok() && all.ok());
 
   const int64_t e1 = store_.AddEvent(Event("ns1"));
@@ -82,7 +85,7 @@ TEST_F(HealthFeedTest, EventsStoredBeforeTheFeedStartedAreNotNew) {
   store_.AddEvent(Event("ns1"));
   HealthFeed feed(store_, hub_, timers_, Small());
   ASSERT_TRUE(feed.Start().ok());
-  auto s = feed.Subscribe({}, 0, [] {});
+  auto s = feed.Subscribe({}, kLive, [] {});
   ASSERT_TRUE(s.ok());
   feed.Poll();
   EXPECT_THAT(Drain(**s), IsEmpty());
@@ -102,7 +105,7 @@ TEST_F(HealthFeedTest, ResumeReplaysFromTheStoreAndTheRingThenGoesLiveWithoutGap
     ASSERT_TRUE(s.ok()) << s.status();
     const int64_t next = store_.AddEvent(Event("ns1"));
     feed.Poll();
-    std::vector<int64_t> want = after == 0 ? std::vector<int64_t>{next} : Range(after + 1, next);
+    std::vector<int64_t> want = Range(after + 1, next);  // 0: from the first
     EXPECT_THAT(Drain(**s), ElementsAreArray(want));
     feed.Unsubscribe(*s);
   }
@@ -137,6 +140,10 @@ TEST_F(HealthFeedTest, AResumeOlderThanTheKeptEventsIsOutOfRangeWithTheOldestId)
   auto fine = feed.Subscribe({}, 3, [] {});
   ASSERT_TRUE(fine.ok());
   EXPECT_THAT(Drain(**fine), ElementsAre(4, 5, 6));
+  // 0 asks for whatever is kept: a client with no state has nothing stale.
+  auto everything = feed.Subscribe({}, 0, [] {});
+  ASSERT_TRUE(everything.ok()) << everything.status();
+  EXPECT_THAT(Drain(**everything), ElementsAre(4, 5, 6));
 }
 
 TEST_F(HealthFeedTest, ASlowSubscriberOverflowsAndKnowsTheLastIdItWasSent) {
@@ -144,8 +151,8 @@ TEST_F(HealthFeedTest, ASlowSubscriberOverflowsAndKnowsTheLastIdItWasSent) {
   o.subscriber_capacity = 3;
   HealthFeed feed(store_, hub_, timers_, o);
   ASSERT_TRUE(feed.Start().ok());
-  auto slow = feed.Subscribe({}, 0, [] {});
-  auto fast = feed.Subscribe({}, 0, [] {});
+  auto slow = feed.Subscribe({}, kLive, [] {});
+  auto fast = feed.Subscribe({}, kLive, [] {});
   ASSERT_TRUE(slow.ok() && fast.ok());
   const int64_t first = store_.AddEvent(Event("ns1"));
   feed.Poll();
@@ -197,11 +204,11 @@ TEST_F(HealthFeedTest, WithoutTheStoreAtStartNothingOldIsDeliveredAndSubscribers
   store_.FailAll(absl::UnavailableError("database down"));
   HealthFeed feed(store_, hub_, timers_, Small());
   EXPECT_FALSE(feed.Start().ok());
-  auto refused = feed.Subscribe({}, 0, [] {});
+  auto refused = feed.Subscribe({}, kLive, [] {});
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
   store_.FailAll(absl::OkStatus());
   feed.Poll();  // learns where the events stand
-  auto s = feed.Subscribe({}, 0, [] {});
+  auto s = feed.Subscribe({}, kLive, [] {});
   ASSERT_TRUE(s.ok());
   const int64_t fresh = store_.AddEvent(Event("ns1"));
   feed.Poll();
@@ -212,13 +219,13 @@ TEST_F(HealthFeedTest, StoppingWakesSubscribersAndRefusesNewOnes) {
   HealthFeed feed(store_, hub_, timers_, Small());
   ASSERT_TRUE(feed.Start().ok());
   int woken = 0;
-  auto s = feed.Subscribe({}, 0, [&] { ++woken; });
+  auto s = feed.Subscribe({}, kLive, [&] { ++woken; });
   ASSERT_TRUE(s.ok());
   const int before = woken;
   feed.Stop();
   EXPECT_GT(woken, before);
   EXPECT_TRUE(feed.stopped());
-  EXPECT_EQ(feed.Subscribe({}, 0, [] {}).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(feed.Subscribe({}, kLive, [] {}).status().code(), absl::StatusCode::kUnavailable);
 }
 
 }  // namespace
