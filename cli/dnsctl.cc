@@ -575,9 +575,11 @@ class Cli {
         for (size_t i = 5; i < args_.positional.size(); ++i) {
           change->mutable_rrset()->add_records()->set_content(args_.positional[i]);
         }
-        uint32_t ttl = 0;
-        if (args_.Has("ttl") && !absl::SimpleAtoi(args_.Get("ttl"), &ttl)) Fail("--ttl takes seconds");
-        change->mutable_rrset()->set_ttl(ttl);
+        if (args_.Has("ttl")) {  // else the service's default
+          uint32_t ttl = 0;
+          if (!absl::SimpleAtoi(args_.Get("ttl"), &ttl)) Fail("--ttl takes seconds");
+          change->mutable_rrset()->set_ttl_seconds(ttl);  // --ttl 0 means 0
+        }
       }
       if (args_.Has("expected-serial")) {
         uint32_t serial = 0;

@@ -77,6 +77,9 @@ enum class ChangeType { kReplace, kDelete };
 struct RRsetChange {
   ChangeType type = ChangeType::kReplace;
   RRset rrset;  // for kDelete only name and type matter
+  // No TTL was given: the service's default applies. (A TTL given as 0 is
+  // a TTL of 0, held to the minimum like any other.)
+  bool default_ttl = false;
 };
 
 enum class ServerMode { kSharedDb, kApi };

@@ -130,11 +130,39 @@ void RRsetToProto(const RRset& rrset, v1::RRset* proto) {
   proto->set_name(rrset.name);
   proto->set_type(rrset.type);
   proto->set_ttl(rrset.ttl);
+  proto->set_ttl_seconds(rrset.ttl);
   for (const auto& r : rrset.records) {
     auto* record = proto->add_records();
     record->set_content(r.content);
     record->set_disabled(r.disabled);
   }
+}
+
+RRsetChange ReplaceFromProto(const v1::RRset& proto, const std::string& field,
+                             std::vector<FieldViolation>& violations) {
+  RRsetChange c{ChangeType::kReplace, RRsetFromProto(proto)};
+  if (proto.has_ttl_seconds()) {
+    c.rrset.ttl = proto.ttl_seconds();
+    if (proto.ttl() != 0 && proto.ttl() != proto.ttl_seconds()) {
+      violations.push_back({absl::StrCat(field, ".ttl"),
+                            absl::StrCat("disagrees with ttl_seconds (", proto.ttl(), " vs ",
+                                         proto.ttl_seconds(), "): set one, or both alike")});
+    }
+  } else {
+    c.default_ttl = proto.ttl() == 0;
+  }
+  return c;
+}
+
+std::vector<RRsetChange> InitialRRsetsFromProto(
+    const google::protobuf::RepeatedPtrField<v1::RRset>& rrsets,
+    std::vector<FieldViolation>& violations) {
+  std::vector<RRsetChange> out;
+  out.reserve(rrsets.size());
+  for (int i = 0; i < rrsets.size(); ++i) {
+    out.push_back(ReplaceFromProto(rrsets[i], absl::StrCat("zone.rrsets[", i, "]"), violations));
+  }
+  return out;
 }
 
 std::vector<RRsetChange> ChangesFromProto(
@@ -144,10 +172,10 @@ std::vector<RRsetChange> ChangesFromProto(
   out.reserve(changes.size());
   for (int i = 0; i < changes.size(); ++i) {
     const auto& change = changes[i];
-    RRsetChange c;
+    RRsetChange c =
+        ReplaceFromProto(change.rrset(), absl::StrCat("changes[", i, "].rrset"), violations);
     switch (change.changetype()) {
       case v1::CHANGE_TYPE_REPLACE:
-        c.type = ChangeType::kReplace;
         break;
       case v1::CHANGE_TYPE_DELETE:
         c.type = ChangeType::kDelete;
@@ -156,7 +184,6 @@ std::vector<RRsetChange> ChangesFromProto(
         violations.push_back({absl::StrCat("changes[", i, "].changetype"),
                               "must be CHANGE_TYPE_REPLACE or CHANGE_TYPE_DELETE"});
     }
-    c.rrset = RRsetFromProto(change.rrset());
     out.push_back(std::move(c));
   }
   return out;

@@ -28,6 +28,16 @@ void PropagationToProto(const ServerPropagation& p, v1::ServerPropagation* proto
 RRset RRsetFromProto(const v1::RRset& proto);
 void RRsetToProto(const RRset& rrset, v1::RRset* proto);
 
+// A REPLACE of `proto`. The TTL: `ttl_seconds` when set (0 included),
+// else `ttl`, and neither means the service's default (`default_ttl`); the
+// two set differently is a violation on `field`.ttl.
+RRsetChange ReplaceFromProto(const v1::RRset& proto, const std::string& field,
+                             std::vector<FieldViolation>& violations);
+// CreateZone's zone.rrsets, as REPLACE changes.
+std::vector<RRsetChange> InitialRRsetsFromProto(
+    const google::protobuf::RepeatedPtrField<v1::RRset>& rrsets,
+    std::vector<FieldViolation>& violations);
+
 // Changes with CHANGE_TYPE_UNSPECIFIED are reported in `violations`.
 std::vector<RRsetChange> ChangesFromProto(
     const google::protobuf::RepeatedPtrField<v1::RRsetChange>& changes,

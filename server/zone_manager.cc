@@ -173,6 +173,27 @@ std::vector<FieldViolation> ZoneManager::CheckDerivedNames(const Zone& zone) con
                         "; use a shorter zone name or set --soa_hostmaster")}};
 }
 
+std::vector<FieldViolation> ZoneManager::CheckInitialRRsets(
+    const std::string& zone, std::vector<RRsetChange>& initial) const {
+  std::vector<FieldViolation> violations = ValidateChanges(zone, initial, defaults_.limits);
+  for (size_t i = 0; i < initial.size(); ++i) {
+    if (initial[i].rrset.name == zone && initial[i].rrset.type == "NS") {
+      violations.push_back({absl::StrCat("changes[", i, "].rrset.type"),
+                            "the apex NS RRset is made from zone.nameservers; set those instead"});
+    }
+  }
+  // Named as the caller gave them: changes[i].rrset.ttl -> zone.rrsets[i].ttl.
+  for (FieldViolation& v : violations) {
+    std::optional<size_t> index = ChangeIndexOf(v.field);
+    if (!index) continue;
+    absl::string_view rest = v.field;
+    rest.remove_prefix(rest.find(']') + 1);
+    absl::ConsumePrefix(&rest, ".rrset");
+    v.field = absl::StrCat("zone.rrsets[", *index, "]", rest);
+  }
+  return violations;
+}
+
 RRset ZoneManager::MakeSoa(const Zone& zone) const {
   absl::StatusOr<std::string> rname = CanonicalHostmaster(defaults_.hostmaster, zone.name);
   const SoaTimers& t = defaults_.soa;
@@ -193,7 +214,8 @@ RRset ZoneManager::MakeNs(const Zone& zone) const {
 }
 
 absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key,
-                                             const WriteOptions& w) {
+                                             const WriteOptions& w,
+                                             std::vector<RRsetChange> initial) {
   std::vector<FieldViolation> violations;
   absl::StatusOr<std::string> name = CanonicalZoneName(zone.name);
   if (!name.ok()) {
@@ -204,9 +226,11 @@ absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key,
   auto more = NormalizeAttributes(zone, "zone", /*check_nameservers=*/true);
   violations.insert(violations.end(), more.begin(), more.end());
   if (violations.empty()) violations = CheckDerivedNames(zone);
+  if (violations.empty() && !initial.empty()) violations = CheckInitialRRsets(zone.name, initial);
   if (!violations.empty()) return InvalidFields(violations);
   zone.serial = 0;  // the store applies the serial rule
   NewZone nz{zone, {MakeSoa(zone), MakeNs(zone)}};
+  for (RRsetChange& change : initial) nz.rrsets.push_back(std::move(change.rrset));
   absl::StatusOr<Zone> created = store_.CreateZone(nz, key);
   if (created.ok()) created->propagation = AfterWrite(created->name, created->serial, false, w);
   return created;

@@ -78,7 +78,11 @@ class ZoneManager {
   ZoneManager(ZoneStore& store, ZoneDefaults defaults,
               PropagationControl* propagation = nullptr);
 
-  absl::StatusOr<Zone> CreateZone(Zone zone, const RequestKey& key, const WriteOptions& w = {});
+  // `initial` RRsets (REPLACEs, not SOA nor the apex NS, which come from
+  // the zone's nameservers) are committed with the zone under its first
+  // serial; violations name them `zone.rrsets[i]`.
+  absl::StatusOr<Zone> CreateZone(Zone zone, const RequestKey& key, const WriteOptions& w = {},
+                                  std::vector<RRsetChange> initial = {});
   absl::StatusOr<Zone> ImportZone(Zone zone, const std::string& zone_file,
                                   const RequestKey& key, const WriteOptions& w = {});
   // Adopts a zone as the registered server `server` serves it.
@@ -126,6 +130,9 @@ class ZoneManager {
   // The names the service derives for a zone (its SOA contact) checked as
   // any name is: a zone whose SOA no server would accept is refused.
   std::vector<FieldViolation> CheckDerivedNames(const Zone& zone) const;
+  // Canonicalises CreateZone's initial RRsets in place.
+  std::vector<FieldViolation> CheckInitialRRsets(const std::string& zone,
+                                                 std::vector<RRsetChange>& initial) const;
   RRset MakeSoa(const Zone& zone) const;
   RRset MakeNs(const Zone& zone) const;
   // Validates and stores a whole zone from another source (file, server).

@@ -24,8 +24,11 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContex
     if (!w.ok()) return reply(w.status());
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
     if (!in.ok()) return reply(in.status());
+    std::vector<FieldViolation> violations;
+    std::vector<RRsetChange> initial = InitialRRsetsFromProto(request->zone().rrsets(), violations);
+    if (!violations.empty()) return reply(InvalidFields(violations));
     const absl::Time since = absl::Now();
-    absl::StatusOr<Zone> zone = manager_.CreateZone(*std::move(in), *key, *w);
+    absl::StatusOr<Zone> zone = manager_.CreateZone(*std::move(in), *key, *w, std::move(initial));
     if (!zone.ok()) return reply(zone.status());
     ZoneToProto(*zone, response);
     ReplyAfterPropagation(

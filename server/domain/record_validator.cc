@@ -778,7 +778,7 @@ std::vector<FieldViolation> ValidateChanges(std::string_view zone,
     }
 
     if (is_replace) {
-      if (rrset.ttl == 0) rrset.ttl = limits.default_ttl;
+      if (change.default_ttl) rrset.ttl = limits.default_ttl;
       if (rrset.ttl < limits.min_ttl || rrset.ttl > limits.max_ttl) {
         add(".rrset.ttl", absl::StrCat("ttl must be between ", limits.min_ttl, " and ",
                                        limits.max_ttl, " seconds, got ", rrset.ttl));

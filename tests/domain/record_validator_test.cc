@@ -1,6 +1,7 @@
 #include "server/domain/record_validator.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -526,13 +527,17 @@ TEST(ParseTtlTest, Table) {
 
 constexpr char kZone[] = "example.com.";
 
-RRsetChange Replace(std::string name, std::string type, uint32_t ttl,
+// No TTL given: the service's default applies.
+constexpr std::optional<uint32_t> kNoTtl = std::nullopt;
+
+RRsetChange Replace(std::string name, std::string type, std::optional<uint32_t> ttl,
                     std::vector<std::string> contents) {
   RRsetChange change;
   change.type = ChangeType::kReplace;
   change.rrset.name = std::move(name);
   change.rrset.type = std::move(type);
-  change.rrset.ttl = ttl;
+  change.rrset.ttl = ttl.value_or(0);
+  change.default_ttl = !ttl.has_value();
   for (std::string& c : contents) change.rrset.records.push_back({std::move(c), false});
   return change;
 }
@@ -560,7 +565,7 @@ std::string Describe(const std::vector<FieldViolation>& violations) {
 
 TEST(ValidateChangesTest, CanonicalisesInPlace) {
   std::vector<RRsetChange> changes = {
-      Replace("www", "a", 0, {" 192.0.2.1 ", "192.0.2.2"}),
+      Replace("www", "a", kNoTtl, {" 192.0.2.1 ", "192.0.2.2"}),
       Replace("@", "mx", 300, {"10 MAIL.example.com", "20 mx2.example.net."}),
       Replace("WWW.Example.Com", "aaaa", 600, {"2001:DB8::0001"}),
       Replace("_dmarc.example.com.", "TXT", 3600, {"v=DMARC1; p=none"}),
@@ -592,7 +597,7 @@ TEST(ValidateChangesTest, CanonicalisesInPlace) {
 TEST(ValidateChangesTest, CustomDefaultTtl) {
   ValidationLimits limits;
   limits.default_ttl = 120;
-  std::vector<RRsetChange> changes = {Replace("www", "A", 0, {"192.0.2.1"})};
+  std::vector<RRsetChange> changes = {Replace("www", "A", kNoTtl, {"192.0.2.1"})};
   EXPECT_THAT(ValidateChanges(kZone, changes, limits), IsEmpty());
   EXPECT_EQ(changes[0].rrset.ttl, 120u);
 }
@@ -609,7 +614,7 @@ TEST(ValidateChangesTest, TooManyChanges) {
   limits.max_changes_per_batch = 3;
   std::vector<RRsetChange> changes;
   for (int i = 0; i < 4; ++i)
-    changes.push_back(Replace(absl::StrCat("h", i), "A", 0, {"192.0.2.1"}));
+    changes.push_back(Replace(absl::StrCat("h", i), "A", kNoTtl, {"192.0.2.1"}));
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, limits);
   ASSERT_THAT(Fields(v), ElementsAre("changes"));
   EXPECT_THAT(v[0].description, HasSubstr("at most 3 changes"));
@@ -651,8 +656,8 @@ TEST(ValidateChangesTest, RecordCountLimit) {
   ValidationLimits limits;
   limits.max_records_per_rrset = 2;
   std::vector<RRsetChange> changes = {
-      Replace("a", "A", 0, {"192.0.2.1", "192.0.2.2"}),
-      Replace("b", "A", 0, {"192.0.2.1", "192.0.2.2", "192.0.2.3"}),
+      Replace("a", "A", kNoTtl, {"192.0.2.1", "192.0.2.2"}),
+      Replace("b", "A", kNoTtl, {"192.0.2.1", "192.0.2.2", "192.0.2.3"}),
   };
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, limits);
   ASSERT_THAT(Fields(v), ElementsAre("changes[1].rrset.records"));
@@ -661,9 +666,9 @@ TEST(ValidateChangesTest, RecordCountLimit) {
 
 TEST(ValidateChangesTest, DuplicatesAfterCanonicalisation) {
   std::vector<RRsetChange> changes = {
-      Replace("@", "MX", 0, {"10 mail.example.com", "20 other.example.", "10 MAIL.example.com."}),
-      Replace("v6", "AAAA", 0, {"2001:db8::1", "2001:0db8:0:0:0:0:0:1"}),
-      Replace("t", "TXT", 0, {"hello", "\"hello\""}),
+      Replace("@", "MX", kNoTtl, {"10 mail.example.com", "20 other.example.", "10 MAIL.example.com."}),
+      Replace("v6", "AAAA", kNoTtl, {"2001:db8::1", "2001:0db8:0:0:0:0:0:1"}),
+      Replace("t", "TXT", kNoTtl, {"hello", "\"hello\""}),
   };
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.records[2].content",
@@ -678,7 +683,7 @@ TEST(ValidateChangesTest, TtlBounds) {
     uint32_t ttl;
     bool ok;
   };
-  for (const Case& c : std::vector<Case>{{0, true},
+  for (const Case& c : std::vector<Case>{{0, false},  // given, not the default
                                          {1, false},
                                          {59, false},
                                          {60, true},
@@ -697,10 +702,24 @@ TEST(ValidateChangesTest, TtlBounds) {
   }
 }
 
+TEST(ValidateChangesTest, ATtlOfZeroIsRefusedBelowTheMinimumAndKeptAtAMinimumOfZero) {
+  std::vector<RRsetChange> changes = {Replace("www", "A", 0, {"192.0.2.1"})};
+  std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
+  ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.ttl"));
+  EXPECT_THAT(v[0].description, HasSubstr("got 0"));
+
+  ValidationLimits zero_allowed;
+  zero_allowed.min_ttl = 0;
+  changes = {Replace("www", "A", 0, {"192.0.2.1"}), Replace("api", "A", kNoTtl, {"192.0.2.2"})};
+  EXPECT_THAT(ValidateChanges(kZone, changes, zero_allowed), IsEmpty());
+  EXPECT_EQ(changes[0].rrset.ttl, 0u);     // RFC 2181 section 8: do not cache
+  EXPECT_EQ(changes[1].rrset.ttl, 3600u);  // absent: the default
+}
+
 TEST(ValidateChangesTest, CnameRules) {
   std::vector<RRsetChange> changes = {
-      Replace("@", "CNAME", 0, {"other.example."}),
-      Replace("two", "CNAME", 0, {"a.example.", "b.example."}),
+      Replace("@", "CNAME", kNoTtl, {"other.example."}),
+      Replace("two", "CNAME", kNoTtl, {"a.example.", "b.example."}),
   };
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.name", "changes[1].rrset.records"))
@@ -710,7 +729,7 @@ TEST(ValidateChangesTest, CnameRules) {
 }
 
 TEST(ValidateChangesTest, DnameIsSingletonToo) {
-  std::vector<RRsetChange> changes = {Replace("old", "DNAME", 0, {"a.example.", "b.example."})};
+  std::vector<RRsetChange> changes = {Replace("old", "DNAME", kNoTtl, {"a.example.", "b.example."})};
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.records"));
 }
@@ -718,8 +737,8 @@ TEST(ValidateChangesTest, DnameIsSingletonToo) {
 TEST(ValidateChangesTest, CnameNextToOtherTypeInBatch) {
   for (bool cname_first : {true, false}) {
     std::vector<RRsetChange> changes;
-    RRsetChange cname = Replace("www", "CNAME", 0, {"web.example.net."});
-    RRsetChange a = Replace("WWW.example.com.", "A", 0, {"192.0.2.1"});
+    RRsetChange cname = Replace("www", "CNAME", kNoTtl, {"web.example.net."});
+    RRsetChange a = Replace("WWW.example.com.", "A", kNoTtl, {"192.0.2.1"});
     if (cname_first) {
       changes = {cname, a};
     } else {
@@ -737,17 +756,17 @@ TEST(ValidateChangesTest, CnameReplaceWithDeleteOfOtherTypeIsFine) {
   std::vector<RRsetChange> changes = {
       Delete("www", "A"),
       Delete("www", "AAAA"),
-      Replace("www", "CNAME", 0, {"web.example.net."}),
+      Replace("www", "CNAME", kNoTtl, {"web.example.net."}),
   };
   EXPECT_THAT(ValidateChanges(kZone, changes, ValidationLimits()), IsEmpty());
 }
 
 TEST(ValidateChangesTest, SameRRsetTwice) {
   std::vector<RRsetChange> changes = {
-      Replace("www", "A", 0, {"192.0.2.1"}),
+      Replace("www", "A", kNoTtl, {"192.0.2.1"}),
       Delete("WWW.EXAMPLE.COM.", "a"),
-      Replace("www.example.com", "A", 0, {"192.0.2.2"}),
-      Replace("www", "AAAA", 0, {"2001:db8::1"}),
+      Replace("www.example.com", "A", kNoTtl, {"192.0.2.2"}),
+      Replace("www", "AAAA", kNoTtl, {"2001:db8::1"}),
   };
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   ASSERT_THAT(Fields(v), ElementsAre("changes[1]", "changes[2]")) << Describe(v);
@@ -757,8 +776,8 @@ TEST(ValidateChangesTest, SameRRsetTwice) {
 
 TEST(ValidateChangesTest, NameOutsideZoneAndBadType) {
   std::vector<RRsetChange> changes = {
-      Replace("www.example.org.", "A", 0, {"192.0.2.1"}),
-      Replace("www", "HINFO", 0, {"x"}),
+      Replace("www.example.org.", "A", kNoTtl, {"192.0.2.1"}),
+      Replace("www", "HINFO", kNoTtl, {"x"}),
       Delete("a..b", "A"),
   };
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
@@ -773,10 +792,10 @@ TEST(ValidateChangesTest, NameOutsideZoneAndBadType) {
 TEST(ValidateChangesTest, ReportsEveryViolation) {
   std::vector<RRsetChange> changes = {
       Replace("www", "A", 5, {"192.0.2.1", "not-an-ip", "192.0.2.1", "1.2.3.256"}),
-      Replace("mail", "MX", 0, {"10"}),
-      Replace("txt", "TXT", 0, {std::string(300, 'x')}),
-      Replace("ok", "A", 0, {"192.0.2.9"}),
-      Replace("empty", "A", 0, {}),
+      Replace("mail", "MX", kNoTtl, {"10"}),
+      Replace("txt", "TXT", kNoTtl, {std::string(300, 'x')}),
+      Replace("ok", "A", kNoTtl, {"192.0.2.9"}),
+      Replace("empty", "A", kNoTtl, {}),
   };
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   EXPECT_THAT(Fields(v),
@@ -793,8 +812,8 @@ TEST(ValidateChangesTest, ReportsEveryViolation) {
 TEST(ValidateChangesTest, DsAtApexRejected) {
   const std::string digest(64, 'a');
   std::vector<RRsetChange> changes = {
-      Replace("@", "DS", 0, {"1 8 2 " + digest}),
-      Replace("child", "DS", 0, {"1 8 2 " + digest}),
+      Replace("@", "DS", kNoTtl, {"1 8 2 " + digest}),
+      Replace("child", "DS", kNoTtl, {"1 8 2 " + digest}),
   };
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.name"));
@@ -802,7 +821,7 @@ TEST(ValidateChangesTest, DsAtApexRejected) {
 }
 
 TEST(ValidateChangesTest, InvalidChangeType) {
-  std::vector<RRsetChange> changes = {Replace("www", "A", 0, {"192.0.2.1"})};
+  std::vector<RRsetChange> changes = {Replace("www", "A", kNoTtl, {"192.0.2.1"})};
   changes[0].type = static_cast<ChangeType>(7);
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   ASSERT_THAT(Fields(v), ElementsAre("changes[0].changetype"));
@@ -825,7 +844,7 @@ TEST(ValidateChangesTest, ContentErrorsPointAtRecords) {
       {"NAPTR", "1 2 3"}, {"SPF", "\"a\" b"},  {"ALIAS", "*.x"},     {"DNAME", ""},
   };
   for (const auto& [type, content] : bad) {
-    std::vector<RRsetChange> changes = {Replace("x", type, 0, {"placeholder"})};
+    std::vector<RRsetChange> changes = {Replace("x", type, kNoTtl, {"placeholder"})};
     changes[0].rrset.records[0].content = content;
     // A valid first record so the bad one is records[1].
     if (type == "A")

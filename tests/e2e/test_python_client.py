@@ -147,6 +147,35 @@ class PythonClientTest(unittest.TestCase):
 
     # -- tests ------------------------------------------------------------
 
+    def test_create_zone_with_rrsets_and_an_explicit_ttl(self):
+        zone = unique_zone("initial")
+        created = self.zones.CreateZone(zone_service_pb2.CreateZoneRequest(zone=resources_pb2.Zone(
+            name=zone, rrsets=[
+                resources_pb2.RRset(name="@", type="A", ttl_seconds=60,
+                                    records=[resources_pb2.Record(content="192.0.2.20")]),
+                resources_pb2.RRset(name="www", type="A",  # no TTL: the service's default
+                                    records=[resources_pb2.Record(content="192.0.2.20")]),
+            ])), timeout=TIMEOUT)
+        full = self.zones.GetZone(
+            zone_service_pb2.GetZoneRequest(zone=zone, view=resources_pb2.ZONE_VIEW_FULL),
+            timeout=TIMEOUT)
+        self.assertEqual(full.serial, created.serial)  # one serial, the zone's first
+        by_key = {(r.name, r.type): r for r in full.rrsets}
+        self.assertEqual(by_key[(zone + ".", "A")].ttl_seconds, 60)
+        self.assertEqual(by_key[(f"www.{zone}.", "A")].ttl, 3600)
+        self.assertTrue(by_key[(f"www.{zone}.", "A")].HasField("ttl_seconds"))
+
+        # A TTL of 0 asked for explicitly is held to --min_ttl, not replaced.
+        with self.assertRaises(grpc.RpcError) as ctx:
+            self.records.ChangeRRsets(record_service_pb2.ChangeRRsetsRequest(
+                zone=zone, changes=[record_service_pb2.RRsetChange(
+                    changetype=record_service_pb2.CHANGE_TYPE_REPLACE,
+                    rrset=resources_pb2.RRset(name="www", type="A", ttl_seconds=0, records=[
+                        resources_pb2.Record(content="192.0.2.21")]))]), timeout=TIMEOUT)
+        self.assertEqual(ctx.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        bad = unpack_details(status_details(ctx.exception), error_details_pb2.BadRequest)
+        self.assertEqual([v.field for v in bad[0].field_violations], ["changes[0].rrset.ttl"])
+
     def test_provision_change_and_read_back(self):
         zone = unique_zone("praho")
         customer = f"cust-{uuid.uuid4().hex[:8]}"

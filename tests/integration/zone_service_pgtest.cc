@@ -171,6 +171,86 @@ TEST_F(ZoneServiceTest, CreateZoneRejectsBadInputWithFieldViolations) {
   EXPECT_EQ(zones_->GetZone(Context().get(), get, &resp).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(ZoneServiceTest, CreateZoneCommitsItsInitialRRsetsUnderTheFirstSerial) {
+  v1::CreateZoneRequest req;
+  req.mutable_zone()->set_name(ZoneName());
+  for (const auto& change : {Replace("@", "A", {"192.0.2.10"}), Replace("www", "CNAME", {"@"}),
+                             Replace("@", "MX", {"10 mail"}, /*ttl=*/0)}) {
+    *req.mutable_zone()->add_rrsets() = change.rrset();
+  }
+  v1::Zone created;
+  ASSERT_TRUE(zones_->CreateZone(Context().get(), req, &created).ok());
+
+  v1::Zone full = MustGet(ZoneName(), /*full=*/true);
+  EXPECT_EQ(full.serial(), created.serial());  // one serial: the zone's first
+  std::map<std::string, v1::RRset> by_key;
+  for (const auto& r : full.rrsets()) by_key[absl::StrCat(r.name(), " ", r.type())] = r;
+  ASSERT_THAT(by_key, SizeIs(5));  // SOA, NS and the three
+  const std::string zone = ZoneName();
+  EXPECT_EQ(by_key[zone + " A"].ttl(), 300u);
+  EXPECT_EQ(by_key["www." + zone + " CNAME"].records(0).content(), zone);
+  EXPECT_EQ(by_key[zone + " MX"].records(0).content(), "10 mail." + zone);
+  EXPECT_EQ(by_key[zone + " MX"].ttl(), 3600u);  // no TTL given: the default
+  EXPECT_EQ(by_key[zone + " MX"].ttl_seconds(), 3600u);
+}
+
+TEST_F(ZoneServiceTest, CreateZoneWithBadInitialRRsetsCreatesNothing) {
+  v1::CreateZoneRequest req;
+  req.mutable_zone()->set_name(ZoneName());
+  for (const auto& change :
+       {Replace("www", "A", {"192.0.2.1"}), Replace("@", "SOA", {"a. b. 1 2 3 4 5"}),
+        Replace("@", "NS", {"ns9.example.net."}), Replace("mail", "A", {"not-an-ip"}),
+        Replace("www", "TXT", {"x"}, 5)}) {
+    *req.mutable_zone()->add_rrsets() = change.rrset();
+  }
+  req.mutable_zone()->mutable_rrsets(0)->set_ttl_seconds(60);  // disagrees with ttl 300
+  v1::Zone resp;
+  auto status = zones_->CreateZone(Context().get(), req, &resp);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  auto details = DetailsOf(status);
+  EXPECT_THAT(details.violations, ::testing::Contains(Key("zone.rrsets[0].ttl")));
+  // The rest is checked once the wire's fields are consistent.
+  req.mutable_zone()->mutable_rrsets(0)->clear_ttl_seconds();
+  status = zones_->CreateZone(Context().get(), req, &resp);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  details = DetailsOf(status);
+  EXPECT_THAT(details.violations, ::testing::Contains(Key("zone.rrsets[1].type")));
+  EXPECT_THAT(details.violations, ::testing::Contains(Key("zone.rrsets[2].type")));
+  EXPECT_THAT(details.violations, ::testing::Contains(Key("zone.rrsets[3].records[0].content")));
+  EXPECT_THAT(details.violations, ::testing::Contains(Key("zone.rrsets[4].ttl")));
+  EXPECT_THAT(details.violations, ::testing::Not(::testing::Contains(Key("zone.rrsets[0]"))));
+  v1::GetZoneRequest get;
+  get.set_zone(ZoneName());
+  EXPECT_EQ(zones_->GetZone(Context().get(), get, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ZoneServiceTest, AbsentAndZeroTtlsDiffer) {
+  const std::string zone = ZoneName();
+  MustCreate(zone);
+  // ttl_seconds = 0 is a TTL of 0: below --min_ttl (60), refused, not replaced.
+  v1::RRsetChange zero = Replace("www", "A", {"192.0.2.1"}, /*ttl=*/0);
+  zero.mutable_rrset()->set_ttl_seconds(0);
+  auto status = Change(zone, {zero});
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(DetailsOf(status).violations,
+              ElementsAre(::testing::Pair("changes[0].rrset.ttl", HasSubstr("got 0"))));
+  v1::RRset stored;
+  EXPECT_EQ(GetRRset(zone, "www", "A", &stored).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Neither field: the default, as before.
+  ASSERT_TRUE(Change(zone, {Replace("www", "A", {"192.0.2.1"}, /*ttl=*/0)}).ok());
+  ASSERT_TRUE(GetRRset(zone, "www", "A", &stored).ok());
+  EXPECT_EQ(stored.ttl(), 3600u);
+  // ttl_seconds alone.
+  v1::RRsetChange explicit_ttl = Replace("www", "A", {"192.0.2.1"}, /*ttl=*/0);
+  explicit_ttl.mutable_rrset()->set_ttl_seconds(120);
+  ASSERT_TRUE(Change(zone, {explicit_ttl}).ok());
+  ASSERT_TRUE(GetRRset(zone, "www", "A", &stored).ok());
+  EXPECT_EQ(stored.ttl(), 120u);
+  EXPECT_TRUE(stored.has_ttl_seconds());
+  EXPECT_EQ(stored.ttl_seconds(), 120u);
+}
+
 TEST_F(ZoneServiceTest, GetZoneRejectsAnUnknownView) {
   v1::CreateZoneRequest create;
   create.mutable_zone()->set_name("view.test.");

@@ -129,13 +129,13 @@ TEST(ZoneManagerTest, ChangesReachStorageCanonical) {
   RecordingZoneStore store;
   ZoneManager manager(store, Defaults());
   std::vector<RRsetChange> changes = {
-      {ChangeType::kReplace, {"WWW", "a", 0, {{"192.0.2.1", false}}}},
+      {ChangeType::kReplace, {"WWW", "a", 0, {{"192.0.2.1", false}}}, /*default_ttl=*/true},
       {ChangeType::kReplace, {"@", "mx", 300, {{"10 Mail.Example.org", false}}}}};
   ASSERT_TRUE(manager.ChangeRRsets("example.org", changes, {}, {}).ok());
   ASSERT_EQ(store.changed.size(), 1u);
   EXPECT_EQ(store.changed[0][0].rrset.name, "www.example.org.");
   EXPECT_EQ(store.changed[0][0].rrset.type, "A");
-  EXPECT_EQ(store.changed[0][0].rrset.ttl, 3600u);  // 0 means the default
+  EXPECT_EQ(store.changed[0][0].rrset.ttl, 3600u);  // none given: the default
   EXPECT_EQ(store.changed[0][1].rrset.records[0].content, "10 mail.example.org.");
 }
 
