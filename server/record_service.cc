@@ -47,12 +47,19 @@ grpc::ServerUnaryReactor* RecordServiceImpl::ChangeRRsets(grpc::CallbackServerCo
     expect.etag = request->etag();
     absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
     if (!w.ok()) return reply(w.status());
+    w->validate_only = request->validate_only();
     const absl::Time since = absl::Now();
     absl::StatusOr<ChangeResult> result =
         manager_.ChangeRRsets(request->zone(), std::move(changes), expect, *key, *w);
     if (!result.ok()) return reply(result.status());
     response->set_serial(result->serial);
     response->set_etag(result->etag);
+    if (request->return_rrsets()) {
+      for (const RRsetChange& c : result->changes) {
+        if (c.type == ChangeType::kReplace) RRsetToProto(c.rrset, response->add_rrsets());
+      }
+    }
+    if (w->validate_only) return reply(absl::OkStatus());
     auto fill = [response](const std::vector<ServerPropagation>& states) {
       response->clear_propagation();
       for (const auto& p : states) PropagationToProto(p, response->add_propagation());

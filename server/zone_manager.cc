@@ -589,9 +589,12 @@ absl::StatusOr<ChangeResult> ZoneManager::ChangeRRsets(const std::string& zone_n
   if (!zone.ok()) return InvalidField("zone", std::string(zone.status().message()));
   std::vector<FieldViolation> violations = ValidateChanges(*zone, changes, defaults_.limits);
   if (!violations.empty()) return InvalidFields(violations);
-  absl::StatusOr<ChangeResult> result = store_.ChangeRRsets(*zone, changes, expect, key);
+  absl::StatusOr<ChangeResult> result =
+      store_.ChangeRRsets(*zone, changes, expect, key, w.validate_only);
   if (!result.ok()) return result;
   result->zone = *zone;
+  result->changes = std::move(changes);
+  if (w.validate_only) return result;
   result->propagation = AfterWrite(*zone, result->serial, false, w);
   return result;
 }

@@ -63,6 +63,8 @@ struct WriteOptions {
   // (PropagationControl::WaitAsync). 0: the states are read at commit.
   absl::Duration wait = absl::ZeroDuration();
   absl::Time deadline = absl::InfiniteFuture();
+  // AIP-163: the call's full checks and answer, nothing written or pushed.
+  bool validate_only = false;
 };
 
 struct SyncResult {

@@ -567,7 +567,8 @@ absl::StatusOr<std::vector<RRset>> PgZoneStore::GetRRsets(
 absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,
                                                        const std::vector<RRsetChange>& changes,
                                                        const Expectations& expect,
-                                                       const RequestKey& key) {
+                                                       const RequestKey& key,
+                                                       bool validate_only) {
   absl::StatusOr<std::optional<int64_t>> expected_version = ExpectedVersion(expect);
   if (!expected_version.ok()) return expected_version.status();
   json deletes = json::array();
@@ -586,19 +587,34 @@ absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,
   // kept so the statement matches replicas of the previous version.
   const int64_t floor = 0;
   return RunPg<ChangeResult>(*pool_, "ChangeRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<ChangeResult> {
-        // One statement, so one round trip and its own transaction.
-        pqxx::nontransaction txn(conn);
-        pqxx::row row = txn.exec_prepared1(
-            "change_rrsets", zone, deletes_text, inserts_text,
-            expect.serial ? expected_serial.c_str() : nullptr,
-            *expected_version ? expected_version_text.c_str() : nullptr, floor,
-            key.request_id, key.fingerprint);
+        auto apply = [&](pqxx::transaction_base& txn) {
+          return txn.exec_prepared1("change_rrsets", zone, deletes_text, inserts_text,
+                                    expect.serial ? expected_serial.c_str() : nullptr,
+                                    *expected_version ? expected_version_text.c_str() : nullptr,
+                                    floor, validate_only ? "" : key.request_id,
+                                    validate_only ? "" : key.fingerprint);
+        };
+        std::optional<pqxx::row> applied;
+        if (validate_only) {
+          // The same statement in a transaction that is rolled back: the
+          // answer of a real write, nothing kept (nor notified).
+          pqxx::work txn(conn);
+          applied = apply(txn);
+          txn.abort();
+        } else {
+          // One statement, so one round trip and its own transaction.
+          pqxx::nontransaction txn(conn);
+          applied = apply(txn);
+        }
+        const pqxx::row& row = *applied;
         if (row[0].is_null()) {
           // A replayed request_id whose zone was deleted since: report now.
           return ZoneNotFound(zone);
         }
-        return ChangeResult{static_cast<uint32_t>(row[0].as<int64_t>()),
-                            FormatEtag(row[1].as<int64_t>()), {}};
+        ChangeResult result;
+        result.serial = static_cast<uint32_t>(row[0].as<int64_t>());
+        result.etag = FormatEtag(row[1].as<int64_t>());
+        return result;
       });
 }
 

@@ -41,7 +41,8 @@ class PgZoneStore : public ZoneStore {
   absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
                                             const std::vector<RRsetChange>& changes,
                                             const Expectations& expect,
-                                            const RequestKey& key) override;
+                                            const RequestKey& key,
+                                            bool validate_only) override;
 
  private:
 

@@ -67,6 +67,7 @@ struct ChangeResult {
   std::string etag;
   std::vector<ServerPropagation> propagation;  // filled by the domain layer
   std::string zone;                            // canonical; filled by the domain layer
+  std::vector<RRsetChange> changes;            // canonical, as stored; the domain layer
 };
 
 // Preconditions a write checks under the zone's row lock.
@@ -111,11 +112,13 @@ class ZoneStore {
       const std::string& zone, const std::vector<std::pair<std::string, std::string>>& keys) = 0;
   // All changes or none; the serial moves once. Changes must be validated
   // and canonical; conflicts with stored data (CNAME next to other data) are
-  // INVALID_ARGUMENT.
+  // INVALID_ARGUMENT. `validate_only`: every check of a real write (zone,
+  // expectations, conflicts), the result it would have, nothing kept.
   virtual absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
                                                     const std::vector<RRsetChange>& changes,
                                                     const Expectations& expect,
-                                                    const RequestKey& key) = 0;
+                                                    const RequestKey& key,
+                                                    bool validate_only) = 0;
 };
 
 }  // namespace dns

@@ -251,6 +251,54 @@ TEST_F(ZoneServiceTest, AbsentAndZeroTtlsDiffer) {
   EXPECT_EQ(stored.ttl_seconds(), 120u);
 }
 
+TEST_F(ZoneServiceTest, ValidateOnlyAnswersAsAWriteWouldAndKeepsNothing) {
+  const std::string zone = ZoneName();
+  v1::ChangeRRsetsResponse first;
+  MustCreate(zone);
+  ASSERT_TRUE(Change(zone, {Replace("www", "A", {"192.0.2.1"})}, &first).ok());
+
+  v1::ChangeRRsetsRequest req;
+  req.set_zone(zone);
+  req.set_validate_only(true);
+  req.set_return_rrsets(true);
+  req.set_request_id("validate-1");
+  *req.add_changes() = Replace("mail", "MX", {"10 MX1.Example.NET."});
+  *req.add_changes() = Delete("www", "A");
+  v1::ChangeRRsetsResponse resp;
+  auto status = records_->ChangeRRsets(Context().get(), req, &resp);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_GT(resp.serial(), first.serial());  // the serial it would have
+  ASSERT_EQ(resp.rrsets_size(), 1);
+  EXPECT_EQ(resp.rrsets(0).records(0).content(), "10 mx1.example.net.");
+  EXPECT_TRUE(resp.propagation().empty());
+  // Nothing kept: the zone, its records and the request id are as before.
+  EXPECT_EQ(MustGet(zone).serial(), first.serial());
+  v1::RRset rrset;
+  EXPECT_EQ(GetRRset(zone, "mail", "MX", &rrset).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(GetRRset(zone, "www", "A", &rrset).ok());
+  req.set_validate_only(false);
+  ASSERT_TRUE(records_->ChangeRRsets(Context().get(), req, &resp).ok());  // same id, real
+  EXPECT_TRUE(GetRRset(zone, "mail", "MX", &rrset).ok());
+
+  // Checks that need the stored zone are made too.
+  v1::ChangeRRsetsRequest stale;
+  stale.set_zone(zone);
+  stale.set_validate_only(true);
+  stale.set_expected_serial(first.serial());
+  *stale.add_changes() = Replace("x", "A", {"192.0.2.9"});
+  EXPECT_EQ(records_->ChangeRRsets(Context().get(), stale, &resp).error_code(),
+            grpc::StatusCode::ABORTED);
+  v1::ChangeRRsetsRequest conflict;
+  conflict.set_zone(zone);
+  conflict.set_validate_only(true);
+  *conflict.add_changes() = Replace("mail", "CNAME", {"elsewhere.example."});  // next to its MX
+  EXPECT_EQ(records_->ChangeRRsets(Context().get(), conflict, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  conflict.set_zone("no-such-zone.test.");
+  EXPECT_EQ(records_->ChangeRRsets(Context().get(), conflict, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(ZoneServiceTest, GetZoneRejectsAnUnknownView) {
   v1::CreateZoneRequest create;
   create.mutable_zone()->set_name("view.test.");

@@ -62,7 +62,8 @@ class ThrowingZoneStore : public ZoneStore {
     return absl::UnimplementedError("");
   }
   absl::StatusOr<ChangeResult> ChangeRRsets(const std::string&, const std::vector<RRsetChange>&,
-                                            const Expectations&, const RequestKey&) override {
+                                            const Expectations&, const RequestKey&,
+                                            bool) override {
     return absl::UnimplementedError("");
   }
 };

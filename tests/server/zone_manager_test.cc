@@ -66,9 +66,13 @@ class RecordingZoneStore : public ZoneStore {
   }
   absl::StatusOr<ChangeResult> ChangeRRsets(const std::string& zone,
                                             const std::vector<RRsetChange>& changes,
-                                            const Expectations&, const RequestKey&) override {
-    changed.push_back(changes);
-    return ChangeResult{7, "v7", {}, ""};
+                                            const Expectations&, const RequestKey&,
+                                            bool validate_only) override {
+    if (!validate_only) changed.push_back(changes);
+    ChangeResult result;
+    result.serial = 7;
+    result.etag = "v7";
+    return result;
   }
 
   Zone existing;

@@ -130,7 +130,8 @@ class FakeZoneStore : public ZoneStore {
     return out;
   }
   absl::StatusOr<ChangeResult> ChangeRRsets(const std::string&, const std::vector<RRsetChange>&,
-                                            const Expectations&, const RequestKey&) override {
+                                            const Expectations&, const RequestKey&,
+                                            bool) override {
     return absl::UnimplementedError("fake");
   }
 
