@@ -86,28 +86,31 @@ def unpack_details(status: status_pb2.Status, message_type):
     return out
 
 
-class PythonClientTest(unittest.TestCase):
-    """One stack for the whole class; every test uses its own zones."""
+class StackTestCase(unittest.TestCase):
+    """One stack for the whole class (PostgreSQL, dnsd with `DNSD_FLAGS`, a
+    SHARED_DB pdns_server on the same database); every test uses its own
+    zones or servers."""
+
+    STATE_PREFIX = "dns-e2e-"
+    DNSD_FLAGS: list[str] = []
 
     @classmethod
     def setUpClass(cls):
-        cls.state_dir = Path(tempfile.mkdtemp(prefix="dns-e2e-"))
+        cls.state_dir = Path(tempfile.mkdtemp(prefix=cls.STATE_PREFIX))
         cls.state = {}
         cls.addClassCleanup(cls._tear_down_stack)
         # Fails (not skips) when dnsd is missing: StackError propagates.
         local_stack._require_executable(local_stack.dnsd_bin(), "dnsd")
         cls.state["postgres"] = local_stack.start_postgres(cls.state_dir)
-        cls.state["dnsd"] = [local_stack.start_dnsd(
-            cls.state_dir, cls.state["postgres"],
-            [f"--default_nameservers={','.join(NAMESERVERS)}"])]
+        cls.flags = [f"--default_nameservers={','.join(NAMESERVERS)}", *cls.DNSD_FLAGS]
+        cls.state["dnsd"] = [local_stack.start_dnsd(cls.state_dir, cls.state["postgres"],
+                                                    cls.flags)]
         # Shared-db PowerDNS on the same database (after migrate made its tables).
         cls.state["pdns"] = [local_stack.start_pdns(cls.state_dir, cls.state["postgres"])]
         cls.dnsd = cls.state["dnsd"][0]
         cls.pdns = cls.state["pdns"][0]
         cls.channel = grpc.insecure_channel(cls.dnsd["target"])
         grpc.channel_ready_future(cls.channel).result(timeout=TIMEOUT)
-        cls.zones = zone_service_pb2_grpc.ZoneServiceStub(cls.channel)
-        cls.records = record_service_pb2_grpc.RecordServiceStub(cls.channel)
 
     @classmethod
     def _tear_down_stack(cls):
@@ -119,6 +122,16 @@ class PythonClientTest(unittest.TestCase):
             print(f"kept {cls.state_dir}", file=sys.stderr)
         else:
             local_stack._remove_state(cls.state_dir, cls.state)
+
+
+class PythonClientTest(StackTestCase):
+    """ZoneService and RecordService as PRAHO calls them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.zones = zone_service_pb2_grpc.ZoneServiceStub(cls.channel)
+        cls.records = record_service_pb2_grpc.RecordServiceStub(cls.channel)
 
     def dnsd_log(self) -> str:
         return local_stack.log_tail(self.dnsd["log"], 4000)
@@ -403,39 +416,21 @@ class PrahoHealthConsumer:
         self._thread.join(timeout=10)
 
 
-class WatchHealthTest(unittest.TestCase):
+class WatchHealthTest(StackTestCase):
     """A PRAHO-style consumer of WatchHealth across a dropped connection and
     a dnsd restart: every event once, in order, none missing."""
 
+    STATE_PREFIX = "dns-e2e-watch-"
+    DNSD_FLAGS = ["--health_check_interval=1s", "--watch_heartbeat=1s"]
+
     @classmethod
     def setUpClass(cls):
-        cls.state_dir = Path(tempfile.mkdtemp(prefix="dns-e2e-watch-"))
-        cls.state = {}
-        cls.addClassCleanup(cls._tear_down_stack)
-        local_stack._require_executable(local_stack.dnsd_bin(), "dnsd")
-        cls.state["postgres"] = local_stack.start_postgres(cls.state_dir)
-        cls.flags = [f"--default_nameservers={','.join(NAMESERVERS)}",
-                     "--health_check_interval=1s", "--watch_heartbeat=1s"]
-        cls.state["dnsd"] = [local_stack.start_dnsd(cls.state_dir, cls.state["postgres"],
-                                                    cls.flags)]
-        cls.state["pdns"] = [local_stack.start_pdns(cls.state_dir, cls.state["postgres"])]
-        cls.dnsd = cls.state["dnsd"][0]
-        cls.pdns = cls.state["pdns"][0]
-        cls.channel = grpc.insecure_channel(cls.dnsd["target"])
-        grpc.channel_ready_future(cls.channel).result(timeout=TIMEOUT)
+        super().setUpClass()
         cls.servers = server_service_pb2_grpc.ServerServiceStub(cls.channel)
         cls.servers.RegisterServer(server_service_pb2.RegisterServerRequest(server=server_service_pb2.Server(
             name="ns-watch", api_url=cls.pdns["api_url"], api_key=cls.pdns["api_key"],
             dns_address=cls.pdns["dns_address"], mode=server_service_pb2.SERVER_MODE_SHARED_DB)),
             timeout=TIMEOUT)
-
-    @classmethod
-    def _tear_down_stack(cls):
-        channel = getattr(cls, "channel", None)
-        if channel is not None:
-            channel.close()
-        local_stack.stop_all(cls.state)
-        local_stack._remove_state(cls.state_dir, cls.state)
 
     def maintenance(self, on: bool):
         self.servers.UpdateServer(server_service_pb2.UpdateServerRequest(
