@@ -68,7 +68,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
           feed_.Unsubscribe(*sub);
         } else {
           Log(spdlog::level::info, "health watch started",
-              {{"request_id", request_id_}, {"resume_after", resume_after ? absl::StrCat(*resume_after) : "none"}});
+              {{"request_id", request_id_},
+               {"resume_after", resume_after ? absl::StrCat(*resume_after) : "none"}});
           ScheduleHeartbeat();
           Pump();
         }

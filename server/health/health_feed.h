@@ -109,9 +109,10 @@ class HealthFeed {
   void Poll();
 
   // Replays the events after `resume_after` (0: every event kept; absent:
-  // none), then delivers new ones. OUT_OF_RANGE (reason EVENTS_COMPACTED, metadata oldest_id) when
-  // events after `resume_after` are no longer kept. The subscription ends
-  // when the returned handle is released (or Unsubscribe).
+  // none), then delivers new ones. OUT_OF_RANGE (reason EVENTS_COMPACTED,
+  // metadata oldest_id) when events after `resume_after` are no longer
+  // kept. The subscription ends when the returned handle is released (or
+  // Unsubscribe).
   absl::StatusOr<std::shared_ptr<HealthSubscriber>> Subscribe(
       HealthFilter filter, std::optional<int64_t> resume_after,
       std::function<void()> wakeup);

@@ -666,7 +666,8 @@ TEST(ValidateChangesTest, RecordCountLimit) {
 
 TEST(ValidateChangesTest, DuplicatesAfterCanonicalisation) {
   std::vector<RRsetChange> changes = {
-      Replace("@", "MX", kNoTtl, {"10 mail.example.com", "20 other.example.", "10 MAIL.example.com."}),
+      Replace("@", "MX", kNoTtl,
+              {"10 mail.example.com", "20 other.example.", "10 MAIL.example.com."}),
       Replace("v6", "AAAA", kNoTtl, {"2001:db8::1", "2001:0db8:0:0:0:0:0:1"}),
       Replace("t", "TXT", kNoTtl, {"hello", "\"hello\""}),
   };
@@ -729,7 +730,8 @@ TEST(ValidateChangesTest, CnameRules) {
 }
 
 TEST(ValidateChangesTest, DnameIsSingletonToo) {
-  std::vector<RRsetChange> changes = {Replace("old", "DNAME", kNoTtl, {"a.example.", "b.example."})};
+  std::vector<RRsetChange> changes = {
+      Replace("old", "DNAME", kNoTtl, {"a.example.", "b.example."})};
   std::vector<FieldViolation> v = ValidateChanges(kZone, changes, ValidationLimits());
   ASSERT_THAT(Fields(v), ElementsAre("changes[0].rrset.records"));
 }

@@ -463,7 +463,8 @@ class WatchHealthTest(StackTestCase):
         consumer.drop_connection()  # events while it reconnects
         for on in (True, False, True, False):
             self.maintenance(on)
-        self.wait(lambda: consumer.ids() == self.stored_ids(before), "the resumed stream to catch up")
+        self.wait(lambda: consumer.ids() == self.stored_ids(before),
+                  "the resumed stream to catch up")
 
         # dnsd restarts on the same port: the stream ends (UNAVAILABLE with
         # the last id sent) and the consumer resumes once it is back.
