@@ -27,6 +27,8 @@
 #include "server/health/fleet_health.h"
 #include "server/health/health_checker.h"
 #include "server/health/health_feed.h"
+#include "server/failover/failover_manager.h"
+#include "server/failover_service.h"
 #include "server/health_reporter.h"
 #include "common/logging.h"
 #include "server/metrics_http.h"
@@ -39,6 +41,7 @@
 #include "server/zone_manager.h"
 #include "server/zone_service.h"
 #include "storage/connection_pool.h"
+#include "storage/pg_failover_store.h"
 #include "storage/pg_health_store.h"
 #include "storage/pg_leader_lock.h"
 #include "storage/pg_maintenance.h"
@@ -157,6 +160,9 @@ struct Application::Parts {
   std::unique_ptr<ZoneServiceImpl> zone_service;
   std::unique_ptr<RecordServiceImpl> record_service;
   std::unique_ptr<ServerServiceImpl> server_service;
+  std::unique_ptr<PgFailoverStore> failover_store;
+  std::unique_ptr<FailoverManager> failover_manager;
+  std::unique_ptr<FailoverServiceImpl> failover_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::unique_ptr<HealthReporter> health;
@@ -344,6 +350,17 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   p->server_service =
       std::make_unique<ServerServiceImpl>(*p->server_manager, *p->runner, health_services);
 
+  p->failover_store = std::make_unique<PgFailoverStore>(p->pool);
+  FailoverOptions failover;
+  failover.owner = p->instance;
+  failover.max_share = c.failover.max_share;
+  failover.confirm_timeout = c.failover.confirm_timeout;
+  failover.limits = c.zone_defaults.limits;
+  p->failover_manager = std::make_unique<FailoverManager>(
+      *p->failover_store, *p->server_store, *p->prober, p->propagator.get(), p->hub, failover);
+  p->failover_service = std::make_unique<FailoverServiceImpl>(
+      *p->failover_manager, *p->zone_manager, *p->runner, p->hub, *p->timers);
+
   p->propagator->Start();
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -354,6 +371,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   builder.RegisterService(p->zone_service.get());
   builder.RegisterService(p->record_service.get());
   builder.RegisterService(p->server_service.get());
+  builder.RegisterService(p->failover_service.get());
   // The services are callback-based; only health and reflection use the
   // synchronous threads, so a few suffice.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
@@ -378,7 +396,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
       *p->zone_store, c.health_interval, [raw, health](bool serving) {
         raw->database_ok = serving;
         for (const char* service :
-             {"", "dns.v1.ZoneService", "dns.v1.RecordService", "dns.v1.ServerService"}) {
+             {"", "dns.v1.ZoneService", "dns.v1.RecordService", "dns.v1.ServerService",
+              "dns.v1.FailoverService"}) {
           health->SetServingStatus(service, serving);
         }
       });
@@ -419,6 +438,16 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   }
   p->jobs->Add(Job{"health_history", c.housekeeping_interval,
                    [fleet_health]() -> absl::Status { return fleet_health->Housekeep(); }});
+  FailoverManager* failovers = p->failover_manager.get();
+  // A failover whose replica went away is taken over within a lease.
+  p->jobs->Add(Job{"resume_failovers", absl::Seconds(2),
+                   [failovers]() -> absl::Status { return failovers->ResumeOrphans(); },
+                   /*quiet=*/true});
+  const absl::Duration failover_retention = c.failover.retention;
+  p->jobs->Add(Job{"failover_history", c.housekeeping_interval,
+                   [failovers, failover_retention]() -> absl::Status {
+                     return failovers->Housekeep(failover_retention);
+                   }});
   p->jobs->Start();
 
   // State gauges, refreshed at each scrape; the backlog is read from the
@@ -494,6 +523,8 @@ void Application::Shutdown(absl::Duration grace) {
     p.server->Shutdown(absl::ToChronoTime(absl::Now() + grace / 3));
   }
   p.runner->Shutdown();
+  // Running failovers are handed over (their leases given back).
+  if (p.failover_manager) p.failover_manager->Stop();
   // Abandons PowerDNS calls in flight and gives leased work back.
   p.propagator->Stop();
   if (p.jobs) p.jobs->Stop();

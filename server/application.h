@@ -36,6 +36,13 @@ struct HealthConfig {
   int watch_buffer = 1024;
 };
 
+// Failover operations.
+struct FailoverConfig {
+  double max_share = 0.10;
+  absl::Duration confirm_timeout = absl::Minutes(10);
+  absl::Duration retention = absl::Hours(24 * 90);
+};
+
 struct AppConfig {
   std::string listen = "0.0.0.0:50051";
   // Empty: no metrics port.
@@ -75,6 +82,7 @@ struct AppConfig {
   absl::Duration request_retention = absl::Hours(24);
   absl::Duration housekeeping_interval = absl::Minutes(1);
   HealthConfig health;
+  FailoverConfig failover;
 };
 
 class Application {

@@ -140,6 +140,13 @@ ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(15),
           "Default heartbeat interval of WatchHealth streams.");
 ABSL_FLAG(int, watch_buffer, 1024,
           "Events a WatchHealth subscriber may have queued before it is ended as too slow.");
+ABSL_FLAG(double, failover_max_share, 0.10,
+          "Share of the fleet's records above which ExecuteFailover needs force.");
+ABSL_FLAG(absl::Duration, failover_confirm_timeout, absl::Minutes(10),
+          "How long a failover waits for the active servers to confirm it over DNS before it "
+          "ends INCOMPLETE (propagation goes on).");
+ABSL_FLAG(absl::Duration, failover_retention, absl::Hours(24 * 90),
+          "How long finished failover operations are kept.");
 
 namespace dns {
 namespace {
@@ -160,7 +167,8 @@ constexpr const char* kFlagNames[] = {
     "health_failure_threshold", "health_recovery_threshold", "health_alert_api_ms",
     "health_alert_cpu_percent", "health_alert_memory_percent", "health_memory_limit_bytes",
     "health_alert_zones_out_of_sync", "health_sample_retention", "health_event_retention",
-    "watch_heartbeat", "watch_buffer"};
+    "watch_heartbeat", "watch_buffer", "failover_max_share", "failover_confirm_timeout",
+    "failover_retention"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
@@ -268,6 +276,9 @@ AppConfig ConfigFromFlags() {
   h.event_retention = absl::GetFlag(FLAGS_health_event_retention);
   h.watch_heartbeat = absl::GetFlag(FLAGS_watch_heartbeat);
   h.watch_buffer = absl::GetFlag(FLAGS_watch_buffer);
+  c.failover.max_share = absl::GetFlag(FLAGS_failover_max_share);
+  c.failover.confirm_timeout = absl::GetFlag(FLAGS_failover_confirm_timeout);
+  c.failover.retention = absl::GetFlag(FLAGS_failover_retention);
   return c;
 }
 

@@ -25,6 +25,9 @@ class PropagationControl {
   // else once the zone's hold has passed (a busy zone's changes coalesce).
   virtual void Kick(const std::string& zone, const std::string& request_id,
                     bool caller_waits) = 0;
+  // Many zones committed at once (too many to name): every replica sweeps
+  // for due work now.
+  virtual void KickAll() = 0;
   // Calls `done` once every server has `serial` (or dropped a deleted
   // zone), failed twice since `since`, or at `deadline`, with the states
   // then. Holds no thread while it waits; `done` must be quick.

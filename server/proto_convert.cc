@@ -120,6 +120,11 @@ absl::StatusOr<WriteOptions> WriteOptionsOf(const std::string& request_id,
   return w;
 }
 
+void FillZonePropagation(v1::Zone* zone, const std::vector<ServerPropagation>& states) {
+  zone->clear_propagation();
+  for (const auto& p : states) PropagationToProto(p, zone->add_propagation());
+}
+
 RRset RRsetFromProto(const v1::RRset& proto) {
   RRset rrset{proto.name(), proto.type(), proto.ttl(), {}};
   for (const auto& r : proto.records()) rrset.records.push_back(Record{r.content(), r.disabled()});

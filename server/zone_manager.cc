@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <arpa/inet.h>
 
 #include "absl/strings/ascii.h"
@@ -228,12 +229,92 @@ absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key,
   if (violations.empty()) violations = CheckDerivedNames(zone);
   if (violations.empty() && !initial.empty()) violations = CheckInitialRRsets(zone.name, initial);
   if (!violations.empty()) return InvalidFields(violations);
+  if (w.validate_only) {
+    absl::StatusOr<Zone> existing = store_.GetZone(zone.name);
+    if (existing.ok()) {
+      return WithReason(absl::AlreadyExistsError(absl::StrCat("zone ", zone.name,
+                                                              " already exists")),
+                        "ZONE_ALREADY_EXISTS");
+    }
+    if (!absl::IsNotFound(existing.status())) return existing.status();
+    return zone;
+  }
   zone.serial = 0;  // the store applies the serial rule
   NewZone nz{zone, {MakeSoa(zone), MakeNs(zone)}};
   for (RRsetChange& change : initial) nz.rrsets.push_back(std::move(change.rrset));
   absl::StatusOr<Zone> created = store_.CreateZone(nz, key);
   if (created.ok()) created->propagation = AfterWrite(created->name, created->serial, false, w);
   return created;
+}
+
+absl::StatusOr<Zone> ZoneManager::ProvisionDomain(ProvisionRequest request,
+                                                  const RequestKey& key, const WriteOptions& w) {
+  std::vector<FieldViolation> violations;
+  absl::StatusOr<std::string> name = CanonicalZoneName(request.zone.name);
+  if (!name.ok()) return InvalidField("domain", std::string(name.status().message()));
+  if (request.ip.empty() && request.ipv6.empty()) {
+    violations.push_back({"ip", "at least one of ip and ipv6 is required (the hosting server)"});
+  }
+  // The apex and www RRsets from the addresses, first among the initial
+  // RRsets; `address_field[i]` names the request field of the i-th.
+  std::vector<RRsetChange> initial;
+  std::vector<std::string> address_field;
+  for (const auto& [field, type, value] :
+       {std::tuple<const char*, const char*, const std::string&>{"ip", "A", request.ip},
+        {"ipv6", "AAAA", request.ipv6}}) {
+    if (value.empty()) continue;
+    absl::StatusOr<std::string> content = CanonicalContent(type, value, *name);
+    if (!content.ok()) {
+      violations.push_back({field, absl::StrCat("must be an IPv", type[1] == 'A' ? "6" : "4",
+                                                " address: ", content.status().message())});
+      continue;
+    }
+    for (const std::string& owner : {*name, "www." + *name}) {
+      RRsetChange change;
+      change.rrset = RRset{owner, type, request.ttl.value_or(0), {Record{*content, false}}};
+      change.default_ttl = !request.ttl.has_value();
+      initial.push_back(std::move(change));
+      address_field.push_back(field);
+    }
+  }
+  for (size_t i = 0; i < request.rrsets.size(); ++i) {
+    const RRset& r = request.rrsets[i].rrset;
+    absl::StatusOr<std::string> owner = CanonicalOwnerName(r.name, *name);
+    const bool from_address =
+        owner.ok() && (*owner == *name || *owner == "www." + *name) &&
+        ((absl::EqualsIgnoreCase(r.type, "A") && !request.ip.empty()) ||
+         (absl::EqualsIgnoreCase(r.type, "AAAA") && !request.ipv6.empty()));
+    if (from_address) {
+      violations.push_back({absl::StrCat("rrsets[", i, "]"),
+                            absl::StrCat("the ", *owner, " ", r.type, " RRset is made from ",
+                                         absl::EqualsIgnoreCase(r.type, "A") ? "ip" : "ipv6")});
+    }
+  }
+  if (!violations.empty()) return InvalidFields(violations);
+  const size_t addresses = initial.size();
+  for (RRsetChange& change : request.rrsets) initial.push_back(std::move(change));
+  absl::StatusOr<Zone> zone = CreateZone(std::move(request.zone), key, w, std::move(initial));
+  if (zone.ok() || ViolationsOf(zone.status()).empty()) return zone;
+  // CreateZone's field names, as this request spells them.
+  std::vector<FieldViolation> renamed = ViolationsOf(zone.status());
+  for (FieldViolation& v : renamed) {
+    absl::string_view field = v.field;
+    if (field == "zone.name") {
+      v.field = "domain";
+    } else if (absl::ConsumePrefix(&field, "zone.rrsets[")) {
+      size_t index = 0;
+      const size_t close = field.find(']');
+      if (close != absl::string_view::npos &&
+          absl::SimpleAtoi(field.substr(0, close), &index)) {
+        v.field = index < addresses
+                      ? address_field[index]
+                      : absl::StrCat("rrsets[", index - addresses, "]", field.substr(close + 1));
+      }
+    } else if (absl::ConsumePrefix(&field, "zone.")) {
+      v.field = std::string(field);
+    }
+  }
+  return InvalidFields(renamed);
 }
 
 absl::StatusOr<Zone> ZoneManager::ImportZone(Zone zone, const std::string& zone_file,

@@ -74,17 +74,34 @@ struct SyncResult {
   std::vector<ServerPropagation> propagation;
 };
 
+// A hosting domain as PRAHO provisions it: the zone (name = the domain,
+// account and ids, nameservers, labels), the hosting server's addresses for
+// the apex and www, and further RRsets. Violations name the request's
+// fields (domain, ip, ipv6, rrsets[i], nameservers[i]).
+struct ProvisionRequest {
+  Zone zone;
+  std::string ip;
+  std::string ipv6;
+  std::optional<uint32_t> ttl;  // of the apex/www records; unset: the default
+  std::vector<RRsetChange> rrsets;
+};
+
 class ZoneManager {
  public:
   // `propagation` may be null (no fleet: writes stop at commit).
   ZoneManager(ZoneStore& store, ZoneDefaults defaults,
               PropagationControl* propagation = nullptr);
 
-  // `initial` RRsets (REPLACEs, not SOA nor the apex NS, which come from
+  // With w.validate_only every check (the name free included), nothing
+  // written. `initial` RRsets (REPLACEs, not SOA nor the apex NS, which come from
   // the zone's nameservers) are committed with the zone under its first
   // serial; violations name them `zone.rrsets[i]`.
   absl::StatusOr<Zone> CreateZone(Zone zone, const RequestKey& key, const WriteOptions& w = {},
                                   std::vector<RRsetChange> initial = {});
+  // The zone with apex and www A/AAAA and the given RRsets under one serial
+  // (CreateZone); idempotent by request id like it.
+  absl::StatusOr<Zone> ProvisionDomain(ProvisionRequest request, const RequestKey& key,
+                                       const WriteOptions& w = {});
   absl::StatusOr<Zone> ImportZone(Zone zone, const std::string& zone_file,
                                   const RequestKey& key, const WriteOptions& w = {});
   // Adopts a zone as the registered server `server` serves it.

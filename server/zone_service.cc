@@ -4,14 +4,6 @@
 #include "server/write_reply.h"
 
 namespace dns {
-namespace {
-
-void FillZonePropagation(v1::Zone* zone, const std::vector<ServerPropagation>& states) {
-  zone->clear_propagation();
-  for (const auto& p : states) PropagationToProto(p, zone->add_propagation());
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContext* context,
                                                       const v1::CreateZoneRequest* request,

@@ -12,6 +12,7 @@
 #include "common/json_text.h"
 #include "nlohmann/json.hpp"
 #include "storage/pg_errors.h"
+#include "storage/pg_records.h"
 #include "storage/pg_run.h"
 #include "common/status_details.h"
 
@@ -32,13 +33,6 @@ constexpr char kNoZoneColumns[] =
     "NULL::int, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,"
     " NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint";
 
-// PowerDNS stores names without the trailing dot; the API shows them with it.
-std::string Bare(absl::string_view name) {
-  absl::ConsumeSuffix(&name, ".");
-  return std::string(name);
-}
-std::string Absolute(absl::string_view name) { return absl::StrCat(name, "."); }
-
 const char* KindName(ZoneKind kind) {
   switch (kind) {
     case ZoneKind::kMaster:
@@ -57,49 +51,8 @@ ZoneKind KindFromName(absl::string_view name) {
   return ZoneKind::kNative;
 }
 
-bool HasPriority(absl::string_view type) { return type == "MX" || type == "SRV"; }
-
-// gpgsql keeps MX/SRV priority in its own column; the API has it in content.
-std::pair<int, std::string> SplitPriority(absl::string_view type, absl::string_view content) {
-  if (!HasPriority(type)) return {0, std::string(content)};
-  std::pair<absl::string_view, absl::string_view> parts =
-      absl::StrSplit(content, absl::MaxSplits(' ', 1));
-  int prio = 0;
-  if (!absl::SimpleAtoi(parts.first, &prio)) return {0, std::string(content)};
-  return {prio, std::string(parts.second)};
-}
-
-std::string JoinPriority(absl::string_view type, int prio, absl::string_view content) {
-  if (!HasPriority(type)) return std::string(content);
-  return absl::StrCat(prio, " ", content);
-}
-
 std::string MastersText(const std::vector<std::string>& masters) {
   return absl::StrJoin(masters, ",");
-}
-
-// The rows of `rrsets` in gpgsql form, as the JSON text jsonb_to_recordset
-// reads: [{"n","t","c","ttl","p","d"}, ...]. Written directly: a zone of
-// 100,000 RRsets as a DOM cost about 70 MB.
-std::string RecordRows(const std::vector<RRset>& rrsets) {
-  std::string out = "[";
-  for (const RRset& rrset : rrsets) {
-    const std::string name = Bare(rrset.name);
-    for (const Record& record : rrset.records) {
-      auto [prio, content] = SplitPriority(rrset.type, record.content);
-      if (out.size() > 1) out.push_back(',');
-      out.append("{\"n\":");
-      AppendJsonString(&out, name);
-      out.append(",\"t\":");
-      AppendJsonString(&out, rrset.type);
-      out.append(",\"c\":");
-      AppendJsonString(&out, content);
-      absl::StrAppend(&out, ",\"ttl\":", rrset.ttl, ",\"p\":", prio,
-                      ",\"d\":", record.disabled ? "true" : "false", "}");
-    }
-  }
-  out.push_back(']');
-  return out;
 }
 
 // kZoneColumns, starting at column `first` of the row.
@@ -119,27 +72,6 @@ Zone ZoneFromRow(const pqxx::row& row, int first = 0) {
   zone.create_time = absl::FromUnixMicros(col(10).as<int64_t>());
   zone.update_time = absl::FromUnixMicros(col(11).as<int64_t>());
   return zone;
-}
-
-// Rows must be ordered by (name, type); consecutive rows form one RRset.
-// Rows before `first` are not records.
-std::vector<RRset> RRsetsFromRows(const pqxx::result& rows, size_t first = 0) {
-  std::vector<RRset> out;
-  for (auto it = rows.begin() + first; it != rows.end(); ++it) {
-    const auto& row = *it;
-    std::string name = Absolute(row[0].as<std::string>());
-    std::string type = row[1].as<std::string>();
-    if (out.empty() || out.back().name != name || out.back().type != type) {
-      out.push_back(RRset{name, type, row[3].as<uint32_t>(), {}});
-    }
-    RRset& rrset = out.back();
-    rrset.ttl = std::min(rrset.ttl, row[3].as<uint32_t>());
-    rrset.records.push_back(
-        Record{JoinPriority(type, row[4].is_null() ? 0 : row[4].as<int>(),
-                            row[2].as<std::string>()),
-               row[5].as<bool>()});
-  }
-  return out;
 }
 
 absl::Status ZoneNotFound(const std::string& name) {

@@ -17,6 +17,10 @@ const char* TypeCode(EventType type) {
       return "servers";
     case EventType::kWorkReleased:
       return "released";
+    case EventType::kFailoverProgress:
+      return "failover";
+    case EventType::kBulkCommitted:
+      return "bulk";
     default:
       return nullptr;  // stays on this replica
   }
@@ -27,6 +31,8 @@ std::optional<EventType> TypeFromCode(const std::string& code) {
   if (code == "progress") return EventType::kPropagationProgress;
   if (code == "servers") return EventType::kServersChanged;
   if (code == "released") return EventType::kWorkReleased;
+  if (code == "failover") return EventType::kFailoverProgress;
+  if (code == "bulk") return EventType::kBulkCommitted;
   // Sent by dnsv1.add_health_event() on commit.
   if (code == "health") return EventType::kHealthEvents;
   return std::nullopt;

@@ -42,6 +42,10 @@ enum class EventType {
   // Health events were stored (on any replica): read them from the table.
   // Sent by the database itself on commit, never by the bridge.
   kHealthEvents,
+  // A failover operation (`zone` holds its id) moved on: read it again.
+  kFailoverProgress,
+  // Many zones committed at once (a failover): claim by sweeping.
+  kBulkCommitted,
 };
 
 struct Event {

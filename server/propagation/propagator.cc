@@ -86,6 +86,7 @@ void Propagator::OnEvent(const Event& event) {
       claimer_.Wake();
       break;
     case EventType::kWorkReleased:
+    case EventType::kBulkCommitted:
     case EventType::kResync:
       claimer_.Wake();
       break;
@@ -104,6 +105,15 @@ void Propagator::Kick(const std::string& zone, const std::string& request_id,
   Event event;
   event.type = EventType::kZoneCommitted;
   event.zone = zone;
+  hub_.Publish(event);
+}
+
+void Propagator::KickAll() {
+  directory_.ReloadIfStale();
+  if (directory_.Empty()) return;
+  claimer_.Wake();
+  Event event;
+  event.type = EventType::kBulkCommitted;
   hub_.Publish(event);
 }
 

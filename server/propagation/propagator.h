@@ -58,6 +58,7 @@ class Propagator : public PropagationControl {
   void Stop();
 
   void Kick(const std::string& zone, const std::string& request_id, bool caller_waits) override;
+  void KickAll() override;
   void WaitAsync(const std::string& zone, uint32_t serial, bool deleted, absl::Time since,
                  absl::Time deadline, WaitDone done) override;
   absl::StatusOr<std::vector<ServerPropagation>> State(const std::string& zone) override;

@@ -218,6 +218,7 @@ class FakePropagation : public PropagationControl {
   void Kick(const std::string& zone, const std::string& request_id, bool caller_waits) override {
     kicks.push_back(zone + "/" + request_id + (caller_waits ? "/waits" : ""));
   }
+  void KickAll() override { kicks.push_back("*"); }
   void WaitAsync(const std::string& zone, uint32_t serial, bool deleted, absl::Time,
                  absl::Time, WaitDone done) override {
     waits.push_back({zone, serial, deleted});
