@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <random>
+#include <unistd.h>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -19,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "dns/v1/failover_service.grpc.pb.h"
 #include "dns/v1/record_service.grpc.pb.h"
 #include "dns/v1/server_service.grpc.pb.h"
 #include "dns/v1/zone_service.grpc.pb.h"
@@ -73,8 +76,28 @@ Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND
                   --resume-after ID first replays those after ID, 0 every
                   event kept; --timeout does not apply; --json prints every message,
                   heartbeats too, one JSON object a line)
+  failover plan FROM_IP TO_IP SCOPE [--apex-www-only] [--ttl N] [--json]
+                  (SCOPE: --all, --zone Z..., --account A, --customer C or
+                  --hosting-service H; prints the RRsets that would change
+                  and the plan's checksum; changes nothing)
+  failover execute FROM_IP TO_IP SCOPE [--apex-www-only] [--ttl N]
+                   [--checksum C] [--force] [--json]
+                  (commits it and follows it until every server confirmed:
+                  a progress bar on a terminal, a line per update otherwise;
+                  --checksum refuses if the plan changed since it was
+                  reviewed; repeat with the printed --request-id to reattach)
+  failover get ID [--json]
+  failover list [--ip IP] [--state pending|propagating|succeeded|incomplete|failed]
+                [--page-size N] [--page-token T]
+  domain provision DOMAIN [--ip IPV4] [--ipv6 IPV6] [--account A] [--customer C]
+                   [--hosting-service H] [--nameserver NS]... [--ttl N]
+                   [--rrset "NAME TYPE TTL CONTENT"]... [--label K=V]...
+                   [--validate-only]
+                  (the zone with apex and www A/AAAA and the given RRsets
+                  under one serial)
 
-Writes (zone create/update/delete/import, rrset replace/delete) take
+Writes (zone create/update/delete/import, rrset replace/delete, domain
+provision) take
 --wait SECONDS: wait that long for every PowerDNS server to apply the change
 and show each server's outcome.
 )";
@@ -99,7 +122,8 @@ struct Args {
 // Options that take no value.
 bool IsSwitch(const std::string& key) {
   return key == "full" || key == "allow-missing" || key == "help" || key == "skip-check" ||
-         key == "json";
+         key == "json" || key == "all" || key == "apex-www-only" || key == "force" ||
+         key == "validate-only";
 }
 
 Args ParseArgs(int argc, char** argv) {
@@ -384,7 +408,8 @@ class Cli {
       : args_(args),
         zones_(v1::ZoneService::NewStub(channel)),
         records_(v1::RecordService::NewStub(channel)),
-        servers_(v1::ServerService::NewStub(channel)) {}
+        servers_(v1::ServerService::NewStub(channel)),
+        failovers_(v1::FailoverService::NewStub(channel)) {}
 
   int Run() {
     const auto& p = args_.positional;
@@ -393,6 +418,8 @@ class Cli {
     if (group == "zone") return Zone(command);
     if (group == "rrset") return RRset(command);
     if (group == "server") return Server(command);
+    if (group == "failover") return Failover(command);
+    if (group == "domain") return Domain(command);
     Fail("unknown command group '" + group + "'");
   }
 
@@ -770,6 +797,232 @@ class Cli {
     return 1;
   }
 
+  // FROM_IP TO_IP and the scope options of failover plan/execute.
+  template <typename Request>
+  void FillFailover(Request* req) {
+    req->set_from_ip(Arg(2, "the failed address (FROM_IP)"));
+    req->set_to_ip(Arg(3, "the replacement address (TO_IP)"));
+    v1::FailoverScope* scope = req->mutable_scope();
+    scope->set_all_zones(args_.Has("all"));
+    for (const auto& zone : args_.All("zone")) scope->add_zones(zone);
+    scope->set_account(args_.Get("account"));
+    scope->set_customer_id(args_.Get("customer"));
+    scope->set_hosting_service_id(args_.Get("hosting-service"));
+    req->set_apex_and_www_only(args_.Has("apex-www-only"));
+    if (args_.Has("ttl")) {
+      uint32_t ttl = 0;
+      if (!absl::SimpleAtoi(args_.Get("ttl"), &ttl)) Fail("--ttl takes seconds");
+      req->set_ttl(ttl);
+    }
+  }
+
+  static std::string Contents(const v1::RRset& rrset) {
+    std::vector<std::string> out;
+    for (const auto& r : rrset.records()) {
+      out.push_back(r.disabled() ? "(" + r.content() + ")" : r.content());
+    }
+    return absl::StrCat(absl::StrJoin(out, " "), " ttl ", rrset.ttl());
+  }
+
+  static void PrintPlan(const v1::FailoverPlan& plan) {
+    std::cout << plan.zones_changed() << " of " << plan.zones_in_scope()
+              << " zones in scope change: " << plan.rrsets_changed() << " RRsets, "
+              << plan.records_changed() << " records (" << Figure(plan.fleet_share() * 100)
+              << " % of the fleet's " << plan.fleet_records() << ")"
+              << (plan.needs_force() ? "; needs --force" : "") << "\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& zone : plan.zones()) {
+      for (const auto& change : zone.rrsets()) {
+        rows.push_back({change.before().name(), change.before().type(), Contents(change.before()),
+                        "->", Contents(change.after())});
+      }
+    }
+    PrintTable(rows, {false, false, false, false, false}, "  ");
+    if (plan.unmatched_zones_size() > 0) {
+      std::cout << plan.unmatched_zones_size() << " zones in scope hold nothing on "
+                << plan.from_ip() << "\n";
+    }
+    std::cout << "checksum " << plan.checksum() << "\n";
+  }
+
+  static std::string ServerProgress(const v1::FailoverServerProgress& s, int total) {
+    return absl::StrCat(s.server(), " ",
+                        Word(v1::FailoverServerState_Name(s.state()), "FAILOVER_SERVER_STATE_",
+                             s.state()),
+                        " ", s.zones_confirmed(), "/", total,
+                        s.detail().empty() ? "" : " (" + s.detail() + ")");
+  }
+
+  static void PrintFailover(const v1::Failover& f) {
+    std::cout << f.id() << "  " << Word(v1::FailoverState_Name(f.state()), "FAILOVER_STATE_", f.state())
+              << "  " << f.from_ip() << " -> " << f.to_ip() << "  " << f.plan().zones_changed()
+              << " zones, " << f.plan().rrsets_changed() << " RRsets";
+    if (f.has_create_time()) std::cout << "  " << Rfc3339(f.create_time());
+    if (f.has_total_duration()) std::cout << "  took " << Figure(Millis(f.total_duration()) / 1000) << " s";
+    if (!f.reverses().empty()) std::cout << "  undoes " << f.reverses();
+    if (!f.reversed_by().empty()) std::cout << "  undone by " << f.reversed_by();
+    std::cout << "\n";
+    for (const auto& s : f.servers()) {
+      std::cout << "  " << ServerProgress(s, f.plan().zones_changed()) << "\n";
+    }
+    if (!f.error().empty()) std::cout << "  error: " << f.error() << "\n";
+  }
+
+  int Failover(const std::string& command) {
+    const bool json = args_.Has("json");
+    if (command == "plan") {
+      v1::PlanFailoverRequest req;
+      FillFailover(&req);
+      v1::FailoverPlan resp;
+      const int rc = Call(*failovers_, &v1::FailoverService::Stub::PlanFailover, req, &resp);
+      if (rc != 0 || json) return Print(rc, resp);
+      PrintPlan(resp);
+      return 0;
+    }
+    if (command == "execute") return ExecuteFailover();
+    if (command == "get") {
+      v1::GetFailoverRequest req;
+      req.set_id(Arg(2, "failover id"));
+      v1::Failover resp;
+      const int rc = Call(*failovers_, &v1::FailoverService::Stub::GetFailover, req, &resp);
+      if (rc != 0 || json) return Print(rc, resp);
+      PrintFailover(resp);
+      return 0;
+    }
+    if (command == "list") {
+      v1::ListFailoversRequest req;
+      req.set_ip(args_.Get("ip"));
+      if (args_.Has("state")) {
+        v1::FailoverState state;
+        if (!v1::FailoverState_Parse("FAILOVER_STATE_" + absl::AsciiStrToUpper(args_.Get("state")),
+                                     &state)) {
+          Fail("--state must be pending, propagating, succeeded, incomplete or failed");
+        }
+        req.set_state(state);
+      }
+      int size = 0;
+      if (args_.Has("page-size") && !absl::SimpleAtoi(args_.Get("page-size"), &size)) {
+        Fail("--page-size takes a number");
+      }
+      req.set_page_size(size);
+      req.set_page_token(args_.Get("page-token"));
+      v1::ListFailoversResponse resp;
+      const int rc = Call(*failovers_, &v1::FailoverService::Stub::ListFailovers, req, &resp);
+      if (rc != 0 || json) return Print(rc, resp);
+      for (const auto& f : resp.failovers()) PrintFailover(f);
+      if (!resp.next_page_token().empty()) {
+        std::cout << "next page: --page-token " << resp.next_page_token() << "\n";
+      }
+      return 0;
+    }
+    Fail("unknown failover command '" + command + "'");
+  }
+
+  // failover execute: follows the operation's progress stream to its end.
+  int ExecuteFailover() {
+    v1::ExecuteFailoverRequest req;
+    FillFailover(&req);
+    req.set_plan_checksum(args_.Get("checksum"));
+    req.set_force(args_.Has("force"));
+    std::string request_id = args_.Get("request-id");
+    if (request_id.empty()) {
+      std::random_device random;
+      request_id = absl::StrCat("dnsctl-failover-", std::hex, random(), random());
+    }
+    req.set_request_id(request_id);
+    const bool json = args_.Has("json");
+    const bool tty = !json && isatty(STDOUT_FILENO);
+    if (!json) std::cerr << "request id " << request_id << " (repeat with --request-id "
+                         << request_id << " to reattach)\n";
+    grpc::ClientContext context;
+    Prepare(context, /*deadline=*/false);
+    auto reader = failovers_->ExecuteFailover(&context, req);
+    v1::FailoverProgress message;
+    v1::Failover last;
+    while (reader->Read(&message)) {
+      last = message.failover();
+      const int total = last.plan().zones_changed();
+      const std::string stage =
+          Word(v1::FailoverProgressStage_Name(message.stage()), "FAILOVER_PROGRESS_STAGE_",
+               message.stage());
+      if (json) {
+        std::cout << ToJson(message, /*compact=*/true) << std::endl;
+        continue;
+      }
+      if (message.stage() == v1::FAILOVER_PROGRESS_STAGE_PROPAGATING && tty) {
+        // One line redrawn: the slowest server's share of zones confirmed.
+        int confirmed = total;
+        for (const auto& s : last.servers()) {
+          if (s.state() != v1::FAILOVER_SERVER_STATE_SKIPPED) {
+            confirmed = std::min(confirmed, s.zones_confirmed());
+          }
+        }
+        const int width = 30;
+        const int filled = total > 0 ? width * confirmed / total : width;
+        std::vector<std::string> parts;
+        for (const auto& s : last.servers()) parts.push_back(ServerProgress(s, total));
+        std::cout << "\r[" << std::string(filled, '#') << std::string(width - filled, '.')
+                  << "] " << confirmed << "/" << total << "  " << absl::StrJoin(parts, ", ")
+                  << "\x1b[K" << std::flush;
+        continue;
+      }
+      if (tty) std::cout << "\n";
+      std::cout << stage << ": " << last.id() << " " << last.from_ip() << " -> " << last.to_ip()
+                << ", " << total << " zones";
+      for (const auto& s : last.servers()) std::cout << "; " << ServerProgress(s, total);
+      std::cout << std::endl;
+    }
+    grpc::Status status = reader->Finish();
+    if (!json && !last.id().empty()) PrintFailover(last);
+    if (!status.ok()) return Report(status, context);
+    return last.state() == v1::FAILOVER_STATE_SUCCEEDED ? 0 : 1;
+  }
+
+  int Domain(const std::string& command) {
+    if (command != "provision") Fail("unknown domain command '" + command + "'");
+    v1::ProvisionDomainRequest req;
+    req.set_domain(Arg(2, "domain"));
+    req.set_ip(args_.Get("ip"));
+    req.set_ipv6(args_.Get("ipv6"));
+    req.set_account(args_.Get("account"));
+    req.set_customer_id(args_.Get("customer"));
+    req.set_hosting_service_id(args_.Get("hosting-service"));
+    for (const auto& ns : args_.All("nameserver")) req.add_nameservers(ns);
+    for (const auto& label : args_.All("label")) {
+      auto eq = label.find('=');
+      if (eq == std::string::npos) Fail("--label takes KEY=VALUE");
+      (*req.mutable_labels())[label.substr(0, eq)] = label.substr(eq + 1);
+    }
+    if (args_.Has("ttl")) {
+      uint32_t ttl = 0;
+      if (!absl::SimpleAtoi(args_.Get("ttl"), &ttl)) Fail("--ttl takes seconds");
+      req.set_ttl(ttl);
+    }
+    for (const auto& spec : args_.All("rrset")) {
+      std::vector<std::string> parts = absl::StrSplit(spec, absl::MaxSplits(' ', 3));
+      uint32_t ttl = 0;
+      if (parts.size() != 4 || !absl::SimpleAtoi(parts[2], &ttl)) {
+        Fail("--rrset takes \"NAME TYPE TTL CONTENT\", e.g. \"@ MX 3600 10 mail\"");
+      }
+      v1::RRset* rrset = nullptr;
+      for (auto& r : *req.mutable_rrsets()) {
+        if (r.name() == parts[0] && absl::EqualsIgnoreCase(r.type(), parts[1])) rrset = &r;
+      }
+      if (rrset == nullptr) {
+        rrset = req.add_rrsets();
+        rrset->set_name(parts[0]);
+        rrset->set_type(parts[1]);
+        rrset->set_ttl_seconds(ttl);
+      }
+      rrset->add_records()->set_content(parts[3]);
+    }
+    req.set_validate_only(args_.Has("validate-only"));
+    req.set_request_id(args_.Get("request-id"));
+    *req.mutable_propagation_timeout() = Wait();
+    v1::Zone resp;
+    return Print(Call(*failovers_, &v1::FailoverService::Stub::ProvisionDomain, req, &resp), resp);
+  }
+
   int Print(int rc, const google::protobuf::Message& message) {
     if (rc == 0) PrintJson(message);
     return rc;
@@ -779,6 +1032,7 @@ class Cli {
   std::unique_ptr<v1::ZoneService::Stub> zones_;
   std::unique_ptr<v1::RecordService::Stub> records_;
   std::unique_ptr<v1::ServerService::Stub> servers_;
+  std::unique_ptr<v1::FailoverService::Stub> failovers_;
 };
 
 }  // namespace

@@ -5,7 +5,8 @@ As a command (state in .stack/ at the repo root, or $DNS_STACK_DIR):
 
     python3 deploy/local_stack.py up       # start everything, print endpoints
     python3 deploy/local_stack.py status   # what runs where
-    python3 deploy/local_stack.py demo     # a zone and a record via dnsctl, checked with dig
+    python3 deploy/local_stack.py demo     # a zone, a record, a provisioned domain and its
+                                           # failover via dnsctl, checked with dig
     python3 deploy/local_stack.py down     # stop everything, remove the state
 
 As a module (tests):
@@ -631,9 +632,34 @@ def cmd_demo(state_dir: Path) -> int:
         # Every health check of one server, run now (the monitor runs them
         # every 10 s on its own).
         dnsctl("server", "health", pdns["name"])
+        # A hosting domain in one call, then its server failing over to a
+        # replacement: reviewed, executed, confirmed on every server.
+        shop = subprocess.run([str(binary), server, "rrset", "get", "shop.demo.example",
+                               "www", "A"], stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True)
+        if shop.returncode != 0:
+            dnsctl("domain", "provision", "shop.demo.example", "--ip", "192.0.2.20",
+                   "--account", "demo", "--rrset", "@ MX 3600 10 mail.demo.example.",
+                   "--wait", "5")
+            current = "192.0.2.20"
+        else:
+            current = json.loads(shop.stdout)["records"][0]["content"]
+        replacement = "192.0.2.21" if current == "192.0.2.20" else "192.0.2.20"
+        dnsctl("failover", "plan", current, replacement, "--account", "demo", "--ttl", "60")
+        dnsctl("failover", "execute", current, replacement, "--account", "demo", "--ttl", "60",
+               "--force")
     except StackError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    for pdns in _as_list(state["pdns"]):
+        mode = SERVER_MODES[pdns["backend"]]
+        answer = dig(pdns, "www.shop.demo.example", "A")
+        print(f"$ dig +short @127.0.0.1 -p {pdns['dns_port']} www.shop.demo.example A   # {mode}"
+              f"\n{answer}", flush=True)
+        if answer != replacement:
+            print(f"error: {mode} PowerDNS answered {answer!r} after the failover, expected "
+                  f"{replacement}", file=sys.stderr)
+            return 1
     for pdns in _as_list(state["pdns"]):
         mode = SERVER_MODES[pdns["backend"]]
         print(f"$ dig +short @127.0.0.1 -p {pdns['dns_port']} www.demo.example A   # {mode}",
@@ -654,7 +680,8 @@ def cmd_demo(state_dir: Path) -> int:
                   file=sys.stderr)
             return 1
     print("demo OK: www.demo.example A 192.0.2.10 is served by the SHARED_DB server (from the "
-          "database) and by the API server (pushed through its HTTP API)")
+          "database) and by the API server (pushed through its HTTP API); shop.demo.example "
+          f"was provisioned in one call and failed over to {replacement} on every server")
     return 0
 
 

@@ -357,7 +357,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   failover.confirm_timeout = c.failover.confirm_timeout;
   failover.limits = c.zone_defaults.limits;
   p->failover_manager = std::make_unique<FailoverManager>(
-      *p->failover_store, *p->server_store, *p->prober, p->propagator.get(), p->hub, failover);
+      *p->failover_store, *p->server_store, *p->prober, p->propagator.get(), p->hub,
+      [propagator = p->propagator.get()](const std::string& server) {
+        std::optional<ServerDirectory::Entry> entry = propagator->directory().Find(server);
+        return entry ? entry->client : std::shared_ptr<pdns::PdnsClient>();
+      },
+      failover);
   p->failover_service = std::make_unique<FailoverServiceImpl>(
       *p->failover_manager, *p->zone_manager, *p->runner, p->hub, *p->timers);
 

@@ -35,6 +35,16 @@ struct FailoverCreate {
   std::string fingerprint;
 };
 
+// A committed zone whose propagation row for one server the failover's
+// commit claimed (fencing token `claim`): what to send it.
+struct ClaimedZone {
+  std::string zone;
+  uint32_t serial = 0;  // committed
+  int64_t claim = 0;
+  std::vector<RRset> rrsets;  // the failover's changed RRsets, as committed
+  RRset soa;
+};
+
 class FailoverStore {
  public:
   virtual ~FailoverStore() = default;
@@ -56,7 +66,11 @@ class FailoverStore {
       const std::string& request_id, const std::string& fingerprint) = 0;
   // Applies the plan in one transaction: every zone's RRsets, one serial
   // bump per zone, propagation queued, the operation PROPAGATING with the
-  // committed serials. ABORTED (reason STALE_ZONE) when a zone's serial is
+  // committed serials. The propagation rows the failover can bring up to
+  // date in bulk (servers not down nor in maintenance, the row not leased;
+  // for API servers only rows whose server had exactly the planned serial)
+  // are claimed for `owner` in the same transaction; the rest go the normal
+  // way. ABORTED (reason STALE_ZONE) when a zone's serial is
   // not the planned one; nothing is then changed. Only while `owner` holds
   // the operation.
   virtual absl::StatusOr<Failover> Commit(const std::string& id, const std::string& owner) = 0;
@@ -89,6 +103,18 @@ class FailoverStore {
   // Drops stored plans older than `plan_age` and finished operations older
   // than `operation_age`.
   virtual absl::StatusOr<int64_t> Prune(absl::Duration plan_age, absl::Duration operation_age) = 0;
+
+  // The zones whose rows on `server` `owner` claimed at the commit and still
+  // holds, still wanting the committed serial.
+  virtual absl::StatusOr<std::vector<ClaimedZone>> ClaimedZones(const std::string& id,
+                                                                const std::string& server,
+                                                                const std::string& owner) = 0;
+  // Records rows the server now has (`applied`) and gives back the others
+  // (`released`: the normal propagation takes them at once); each only
+  // under its claim.
+  virtual absl::Status RecordClaimed(const std::string& server, const std::string& owner,
+                                     const std::vector<ClaimedZone>& applied,
+                                     const std::vector<ClaimedZone>& released) = 0;
 
   // Per server: how far the committed zones have got.
   virtual absl::StatusOr<std::vector<FailoverServerCounts>> Progress(const std::string& id) = 0;

@@ -268,9 +268,9 @@ absl::StatusOr<FailoverMatches> PgFailoverStore::FindMatches(const FailoverSpec&
   std::string where;
   std::string value;
   if (scope.all_zones) {
-    where = "true";
+    where = "$3::text IS NOT NULL";
   } else if (!scope.zones.empty()) {
-    where = "z.name IN (SELECT jsonb_array_elements_text($3::jsonb))";
+    where = "z.name IN (SELECT jsonb_array_elements_text($3::text::jsonb))";
     value = json(scope.zones).dump();
   } else if (!scope.account.empty()) {
     where = "z.account = $3";
@@ -421,24 +421,22 @@ absl::StatusOr<Failover> PgFailoverStore::Commit(const std::string& id, const st
       return absl::FailedPreconditionError(
           absl::StrCat("failover ", id, " is driven by another replica now"));
     }
-    // Zones in name order, so two failovers lock shared zones in the same
-    // order; each zone's RRsets, serial, journal and propagation rows by
-    // the same function as ChangeRRsets, its serial required unchanged.
+    txn.exec_params("SELECT dnsv1.commit_failover($1)", id);
     txn.exec_params(
-        "WITH applied AS ("
-        "  SELECT fz.zone, c.serial FROM"
-        "   (SELECT * FROM dnsv1.failover_zones WHERE failover_id = $1 ORDER BY zone) fz"
-        "  CROSS JOIN LATERAL dnsv1.change_rrsets(fz.zone,"
-        "    (SELECT jsonb_agg(jsonb_build_object('n', rtrim(a->>'name', '.'), 't', a->>'type'))"
-        "       FROM jsonb_array_elements(fz.after) a),"
-        "    (SELECT coalesce(jsonb_agg(jsonb_build_object('n', rtrim(a->>'name', '.'),"
-        "         't', a->>'type', 'c', rec->>'content', 'ttl', (a->>'ttl')::int, 'p', 0,"
-        "         'd', (rec->>'disabled')::boolean)), '[]'::jsonb)"
-        "       FROM jsonb_array_elements(fz.after) a, jsonb_array_elements(a->'records') rec),"
-        "    fz.planned_serial, NULL::bigint, 0::bigint, '', '') c)"
-        " UPDATE dnsv1.failover_zones f SET committed_serial = applied.serial FROM applied"
-        " WHERE f.failover_id = $1 AND f.zone = applied.zone",
-        id);
+        "UPDATE dnsv1.zone_servers zs SET lease_owner = $2,"
+        " lease_until = now() + interval '30 seconds', claim_seq = zs.claim_seq + 1"
+        " FROM dnsv1.failover_zones fz, dnsv1.servers s"
+        " WHERE fz.failover_id = $1 AND zs.zone = fz.zone AND s.name = zs.server"
+        "   AND NOT s.maintenance AND s.status NOT IN ('UNAVAILABLE', 'MAINTENANCE')"
+        "   AND zs.desired_serial = fz.committed_serial AND zs.state <> 'IN_SYNC'"
+        "   AND NOT zs.zone_deleted"
+        // An API server gets the failover's RRsets only: it must have had
+        // exactly the planned serial. A SHARED_DB server reads everything
+        // from the database (its full_sync flag means nothing).
+        "   AND (s.mode = 'SHARED_DB'"
+        "        OR (NOT zs.full_sync AND zs.applied_serial = fz.planned_serial))"
+        "   AND (zs.lease_until IS NULL OR zs.lease_until < now())",
+        id, owner);
     txn.exec_params(
         "UPDATE dnsv1.failovers SET state = 'PROPAGATING', commit_time = now() WHERE id = $1", id);
     std::optional<Failover> op = ReadFailover(txn, id, false);
@@ -597,6 +595,76 @@ absl::StatusOr<int64_t> PgFailoverStore::Prune(absl::Duration plan_age,
         Interval(operation_age));
     return static_cast<int64_t>(plans.affected_rows() + ops.affected_rows());
   });
+}
+
+absl::StatusOr<std::vector<ClaimedZone>> PgFailoverStore::ClaimedZones(const std::string& id,
+                                                                       const std::string& server,
+                                                                       const std::string& owner) {
+  using Zones = std::vector<ClaimedZone>;
+  return RunPg<Zones>(*pool_, "FailoverClaimed", [&](pqxx::connection& conn) -> absl::StatusOr<Zones> {
+    pqxx::read_transaction txn(conn);
+    pqxx::result rows = txn.exec_params(
+        "SELECT fz.zone, fz.committed_serial, zs.claim_seq, fz.after::text, soa.content, soa.ttl"
+        " FROM dnsv1.failover_zones fz"
+        " JOIN dnsv1.zone_servers zs ON zs.zone = fz.zone AND zs.server = $2"
+        " JOIN dnsv1.zones z ON z.name = fz.zone"
+        " JOIN records soa ON soa.domain_id = z.domain_id AND soa.type = 'SOA'"
+        " WHERE fz.failover_id = $1 AND zs.lease_owner = $3 AND zs.state <> 'IN_SYNC'"
+        "   AND zs.desired_serial = fz.committed_serial"
+        " ORDER BY fz.zone",
+        id, server, owner);
+    Zones out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+      ClaimedZone z;
+      z.zone = row[0].as<std::string>();
+      z.serial = static_cast<uint32_t>(row[1].as<int64_t>());
+      z.claim = row[2].as<int64_t>();
+      for (const json& r : json::parse(row[3].as<std::string>())) z.rrsets.push_back(RRsetFromJson(r));
+      z.soa = RRset{z.zone, "SOA", row[5].as<uint32_t>(), {Record{row[4].as<std::string>(), false}}};
+      out.push_back(std::move(z));
+    }
+    return out;
+  });
+}
+
+absl::Status PgFailoverStore::RecordClaimed(const std::string& server, const std::string& owner,
+                                            const std::vector<ClaimedZone>& applied,
+                                            const std::vector<ClaimedZone>& released) {
+  auto rows = [](const std::vector<ClaimedZone>& zones) {
+    json out = json::array();
+    for (const ClaimedZone& z : zones) {
+      out.push_back({{"zone", z.zone}, {"serial", z.serial}, {"claim", z.claim}});
+    }
+    return out.dump();
+  };
+  const std::string applied_rows = rows(applied);
+  const std::string released_rows = rows(released);
+  return RunPg<bool>(*pool_, "FailoverRecordClaimed", [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
+           pqxx::work txn(conn);
+           // A row committed to again meanwhile keeps its newer desired
+           // serial and is given back instead: the normal push sends the
+           // rest.
+           txn.exec_params(
+               "UPDATE dnsv1.zone_servers zs SET applied_serial = x.serial, state = 'IN_SYNC',"
+               " lease_until = NULL, lease_owner = NULL, attempts = 0, last_error = '',"
+               " pending_since = NULL, update_time = now()"
+               " FROM jsonb_to_recordset($2::jsonb) AS x(zone TEXT, serial BIGINT, claim BIGINT)"
+               " WHERE zs.zone = x.zone AND zs.server = $1 AND zs.claim_seq = x.claim"
+               "   AND zs.desired_serial = x.serial",
+               server, applied_rows);
+           txn.exec_params(
+               "UPDATE dnsv1.zone_servers zs SET lease_until = NULL, lease_owner = NULL,"
+               " next_attempt_time = now(), update_time = now()"
+               " FROM jsonb_to_recordset($2::jsonb || $3::jsonb) AS x(zone TEXT, serial BIGINT,"
+               "   claim BIGINT)"
+               " WHERE zs.zone = x.zone AND zs.server = $1 AND zs.claim_seq = x.claim"
+               "   AND zs.lease_owner = $4",
+               server, applied_rows, released_rows, owner);
+           txn.commit();
+           return true;
+         })
+      .status();
 }
 
 absl::StatusOr<std::vector<FailoverServerCounts>> PgFailoverStore::Progress(const std::string& id) {

@@ -35,6 +35,12 @@ class PgFailoverStore final : public FailoverStore {
   absl::StatusOr<Failover> ReversibleFor(const std::string& from_ip,
                                          const std::string& to_ip) override;
   absl::StatusOr<int64_t> Prune(absl::Duration plan_age, absl::Duration operation_age) override;
+  absl::StatusOr<std::vector<ClaimedZone>> ClaimedZones(const std::string& id,
+                                                        const std::string& server,
+                                                        const std::string& owner) override;
+  absl::Status RecordClaimed(const std::string& server, const std::string& owner,
+                             const std::vector<ClaimedZone>& applied,
+                             const std::vector<ClaimedZone>& released) override;
   absl::StatusOr<std::vector<FailoverServerCounts>> Progress(const std::string& id) override;
   absl::StatusOr<std::vector<std::pair<std::string, uint32_t>>> AppliedSince(
       const std::string& id, const std::string& server, absl::Time since) override;

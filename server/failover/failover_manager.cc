@@ -30,12 +30,13 @@ std::string NewFailoverId() { return absl::StrCat("fo-", NewRequestId().substr(0
 
 FailoverManager::FailoverManager(FailoverStore& store, ServerStore& servers, DnsProber& prober,
                                  PropagationControl* propagation, EventHub& hub,
-                                 FailoverOptions options)
+                                 ClientFor client_for, FailoverOptions options)
     : store_(store),
       servers_(servers),
       prober_(prober),
       propagation_(propagation),
       hub_(hub),
+      client_for_(std::move(client_for)),
       options_(std::move(options)) {}
 
 FailoverManager::~FailoverManager() { Stop(); }
@@ -226,8 +227,14 @@ void FailoverManager::Publish(const std::string& id) {
   hub_.Publish(event);
 }
 
+bool FailoverManager::stopping() {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
 void FailoverManager::Drive(const std::string& id) {
   std::map<std::string, ServerTrack> tracks;
+  std::vector<std::thread> bulk;
   absl::Time renewed = absl::Now();
   for (;;) {
     {
@@ -239,10 +246,11 @@ void FailoverManager::Drive(const std::string& id) {
     if (!op.ok()) {
       if (absl::IsNotFound(op.status())) more = false;
     } else {
-      more = Step(*op, tracks, renewed);
+      more = Step(*op, tracks, renewed, bulk);
     }
     if (!more || !Sleep(options_.tick)) break;
   }
+  for (auto& thread : bulk) thread.join();
   bool stopping;
   {
     absl::MutexLock lock(&mu_);
@@ -259,7 +267,7 @@ void FailoverManager::Drive(const std::string& id) {
 }
 
 bool FailoverManager::Step(Failover& op, std::map<std::string, ServerTrack>& tracks,
-                           absl::Time& renewed) {
+                           absl::Time& renewed, std::vector<std::thread>& bulk) {
   if (IsTerminal(op.state)) return false;
   const absl::Time now = absl::Now();
   if (now - renewed >= options_.lease / 4) {
@@ -276,7 +284,26 @@ bool FailoverManager::Step(Failover& op, std::map<std::string, ServerTrack>& tra
            {"request_id", op.request_id},
            {"zones", absl::StrCat(committed->plan.zones_changed)},
            {"commit_ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))}});
-      if (propagation_ != nullptr && committed->plan.zones_changed > 0) propagation_->KickAll();
+      if (committed->plan.zones_changed > 0) {
+        absl::StatusOr<Page<Server>> servers = servers_.ListServers({}, "", 1000);
+        if (servers.ok()) {
+          // SHARED_DB servers first (a flush and DNS questions: seconds for
+          // thousands of zones), then the API servers (a PATCH per zone),
+          // so that the quick ones do not share the CPU with the slow ones.
+          bulk.emplace_back([this, committed = *committed, servers = servers->items] {
+            for (ServerMode mode : {ServerMode::kSharedDb, ServerMode::kApi}) {
+              std::vector<std::thread> pushes;
+              for (const Server& server : servers) {
+                if (server.mode != mode) continue;
+                pushes.emplace_back([this, &committed, server] { PushClaimed(committed, server); });
+              }
+              for (auto& t : pushes) t.join();
+            }
+          });
+        }
+        // What the commit did not claim goes the normal way.
+        if (propagation_ != nullptr) propagation_->KickAll();
+      }
       Publish(op.id);
       return true;
     }
@@ -374,8 +401,7 @@ bool FailoverManager::Step(Failover& op, std::map<std::string, ServerTrack>& tra
 
 void FailoverManager::ConfirmOverDns(const Failover& op, const Server& server,
                                      ServerTrack& track) {
-  std::optional<HostPort> address = ParseIpHostPort(server.dns_address, 53);
-  if (!address) return;
+  if (!ParseIpHostPort(server.dns_address, 53)) return;
   // Rows recorded since the last look (with a margin for clocks and
   // commits in flight); zones confirmed before are not asked again.
   const absl::Time since = track.applied_seen == absl::InfinitePast()
@@ -389,21 +415,7 @@ void FailoverManager::ConfirmOverDns(const Failover& op, const Server& server,
   for (auto& zone : *applied) {
     if (!track.confirmed.count(zone.first)) todo.push_back(std::move(zone));
   }
-  std::vector<char> ok(todo.size(), 0);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < todo.size(); i = next++) {
-      absl::StatusOr<ProbeResult> probe = prober_.QuerySoaSerial(
-          address->host, address->port, todo[i].first, options_.probe_timeout);
-      ok[i] = probe.ok() && probe->soa_serial && SerialReached(*probe->soa_serial, todo[i].second);
-    }
-  };
-  const int threads =
-      static_cast<int>(std::min<size_t>(options_.probe_parallelism, (todo.size() + 63) / 64));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  const std::vector<char> ok = ProbeSerials(server, todo);
   bool all = true;
   for (size_t i = 0; i < todo.size(); ++i) {
     if (ok[i]) {
@@ -414,6 +426,115 @@ void FailoverManager::ConfirmOverDns(const Failover& op, const Server& server,
   }
   // A zone that did not answer yet is asked again next time.
   if (all) track.applied_seen = asked;
+}
+
+std::vector<char> FailoverManager::ProbeSerials(
+    const Server& server, const std::vector<std::pair<std::string, uint32_t>>& zones) {
+  std::vector<char> ok(zones.size(), 0);
+  std::optional<HostPort> address = ParseIpHostPort(server.dns_address, 53);
+  if (!address) return ok;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < zones.size(); i = next++) {
+      absl::StatusOr<ProbeResult> probe = prober_.QuerySoaSerial(
+          address->host, address->port, zones[i].first, options_.probe_timeout);
+      ok[i] = probe.ok() && probe->soa_serial && SerialReached(*probe->soa_serial, zones[i].second);
+    }
+  };
+  const int threads =
+      static_cast<int>(std::min<size_t>(options_.probe_parallelism, (zones.size() + 63) / 64));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  return ok;
+}
+
+void FailoverManager::PushClaimed(const Failover& op, const Server& server) {
+  absl::StatusOr<std::vector<ClaimedZone>> claimed =
+      store_.ClaimedZones(op.id, server.name, options_.owner);
+  if (!claimed.ok() || claimed->empty()) return;
+  std::vector<ClaimedZone> pending = *std::move(claimed);
+  std::shared_ptr<pdns::PdnsClient> client = client_for_ ? client_for_(server.name) : nullptr;
+  const absl::Time start = absl::Now();
+  pdns::CallContext ctx;
+  ctx.request_id = op.request_id.empty() ? op.id : op.request_id;
+  ctx.deadline = start + absl::Minutes(5);
+  auto record = [&](std::vector<ClaimedZone> applied, std::vector<ClaimedZone> released) {
+    if (applied.empty() && released.empty()) return;
+    absl::Status recorded = store_.RecordClaimed(server.name, options_.owner, applied, released);
+    if (!recorded.ok()) {
+      Log(spdlog::level::warn, "failover bulk outcome not recorded (the rows go back by lease)",
+          {{"failover", op.id}, {"server", server.name}, {"error", recorded.ToString()}});
+    }
+  };
+  const size_t total = pending.size();
+  if (client == nullptr) {
+    record({}, std::move(pending));
+    return;
+  }
+  if (server.mode == ServerMode::kSharedDb) {
+    // The database is already the truth: one flush of everything the server
+    // cached, then each zone asked for its serial (a replica may lag: a few
+    // more rounds for the stragglers).
+    for (int round = 0; round < 5 && !pending.empty() && !stopping(); ++round) {
+      if (round > 0) absl::SleepFor(absl::Milliseconds(100 << round));
+      absl::StatusOr<int64_t> flushed = client->AsyncFlushCache(ctx, ".").get();
+      if (!flushed.ok()) continue;
+      std::vector<std::pair<std::string, uint32_t>> ask;
+      for (const ClaimedZone& z : pending) ask.emplace_back(z.zone, z.serial);
+      const std::vector<char> ok = ProbeSerials(server, ask);
+      std::vector<ClaimedZone> confirmed, left;
+      for (size_t i = 0; i < pending.size(); ++i) {
+        (ok[i] ? confirmed : left).push_back(std::move(pending[i]));
+      }
+      record(confirmed, {});
+      pending = std::move(left);
+      Publish(op.id);
+    }
+    record({}, std::move(pending));
+  } else {
+    // Written in chunks as they are pushed, so progress shows while it runs.
+    absl::Mutex mu;
+    std::vector<ClaimedZone> applied_chunk, failed;
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i = next++; i < pending.size(); i = next++) {
+        if (stopping()) {
+          absl::MutexLock lock(&mu);
+          failed.push_back(pending[i]);
+          continue;
+        }
+        std::vector<RRsetChange> changes;
+        for (const RRset& r : pending[i].rrsets) changes.push_back({ChangeType::kReplace, r, false});
+        changes.push_back({ChangeType::kReplace, pending[i].soa, false});
+        absl::Status pushed = client->AsyncPatchRRsets(ctx, pending[i].zone, changes).get();
+        std::vector<ClaimedZone> flush;
+        {
+          absl::MutexLock lock(&mu);
+          (pushed.ok() ? applied_chunk : failed).push_back(pending[i]);
+          if (applied_chunk.size() >= 200) flush.swap(applied_chunk);
+        }
+        if (!flush.empty()) {
+          record(flush, {});
+          Publish(op.id);
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < options_.push_parallelism; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    record(std::move(applied_chunk), std::move(failed));
+    pending.clear();
+  }
+  Log(spdlog::level::info, "failover bulk push",
+      {{"failover", op.id},
+       {"request_id", ctx.request_id},
+       {"server", server.name},
+       {"zones", absl::StrCat(total)},
+       {"duration_ms", absl::StrCat(absl::ToInt64Milliseconds(absl::Now() - start))}});
+  Publish(op.id);
 }
 
 }  // namespace dns

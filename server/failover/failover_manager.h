@@ -6,6 +6,7 @@
 #ifndef DNS_SERVER_FAILOVER_FAILOVER_MANAGER_H_
 #define DNS_SERVER_FAILOVER_FAILOVER_MANAGER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -17,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/dns_prober.h"
+#include "client/pdns_client.h"
 #include "common/failover.h"
 #include "server/core/event_hub.h"
 #include "server/domain/record_validator.h"
@@ -37,8 +39,10 @@ struct FailoverOptions {
   absl::Duration lease = absl::Seconds(10);
   // How often a driver looks at the fleet's progress.
   absl::Duration tick = absl::Milliseconds(200);
-  // DNS questions an API server's confirmation asks at once.
+  // DNS questions asked of one server at once.
   int probe_parallelism = 16;
+  // PATCHes to one API server at once when a failover pushes in bulk.
+  int push_parallelism = 4;
   absl::Duration probe_timeout = absl::Seconds(1);
   ValidationLimits limits;
 };
@@ -58,9 +62,13 @@ struct FailoverPage {
 
 class FailoverManager {
  public:
+  // The PowerDNS client of a registered server (null: none).
+  using ClientFor = std::function<std::shared_ptr<pdns::PdnsClient>(const std::string& server)>;
+
   // `propagation` may be null (no fleet).
   FailoverManager(FailoverStore& store, ServerStore& servers, DnsProber& prober,
-                  PropagationControl* propagation, EventHub& hub, FailoverOptions options);
+                  PropagationControl* propagation, EventHub& hub, ClientFor client_for,
+                  FailoverOptions options);
   ~FailoverManager();  // Stop()
 
   // Checks the request and answers today's plan; stores its zone digests so
@@ -100,7 +108,19 @@ class FailoverManager {
   void StartDriver(const std::string& id);
   void Drive(const std::string& id);
   // One look at the fleet; false when the operation is over (or lost).
-  bool Step(Failover& op, std::map<std::string, ServerTrack>& tracks, absl::Time& renewed);
+  // Bulk pushes started after the commit go to `bulk`.
+  bool Step(Failover& op, std::map<std::string, ServerTrack>& tracks, absl::Time& renewed,
+            std::vector<std::thread>& bulk);
+  // Brings the rows the commit claimed on `server` up to date in bulk: a
+  // SHARED_DB server gets one cache flush for everything and is asked for
+  // each zone's serial; an API server gets one PATCH per zone with the
+  // failover's RRsets and the SOA. What could not be done is given back to
+  // the normal propagation.
+  void PushClaimed(const Failover& op, const Server& server);
+  // For each (zone, serial): does `server` answer that serial (or later)?
+  std::vector<char> ProbeSerials(const Server& server,
+                                 const std::vector<std::pair<std::string, uint32_t>>& zones);
+  bool stopping();
   // Confirms over DNS the zones newly applied on an API server.
   void ConfirmOverDns(const Failover& op, const Server& server, ServerTrack& track);
   void Publish(const std::string& id);
@@ -111,6 +131,7 @@ class FailoverManager {
   DnsProber& prober_;
   PropagationControl* const propagation_;
   EventHub& hub_;
+  const ClientFor client_for_;
   const FailoverOptions options_;
 
   absl::Mutex mu_;

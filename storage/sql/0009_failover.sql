@@ -61,3 +61,89 @@ CREATE TABLE dnsv1.failover_plans (
   zone_digests TEXT NOT NULL,
   create_time TIMESTAMPTZ NOT NULL DEFAULT now()
 );
+
+-- Commits a recorded failover: every zone of its plan, locked in name order
+-- and required at its planned serial, gets its changed RRsets (the rows of
+-- each replaced, keeping the name's auth flag), one serial bump (the SOA
+-- rewritten), a journal entry and its propagation rows, set-based: the
+-- same outcome as dnsv1.change_rrsets once per zone, at a fraction of the
+-- cost for thousands of zones. Raises DN404 for a zone that is gone and
+-- DN409 for one that changed since the plan; returns the zones committed.
+CREATE FUNCTION dnsv1.commit_failover(p_id TEXT) RETURNS INT
+LANGUAGE plpgsql AS $$
+DECLARE
+  missing TEXT;
+  stale RECORD;
+  n INT;
+BEGIN
+  PERFORM 1 FROM dnsv1.zones z JOIN dnsv1.failover_zones fz ON fz.zone = z.name
+   WHERE fz.failover_id = p_id ORDER BY z.name FOR UPDATE OF z;
+  SELECT fz.zone INTO missing FROM dnsv1.failover_zones fz
+   WHERE fz.failover_id = p_id AND NOT EXISTS (SELECT 1 FROM dnsv1.zones z WHERE z.name = fz.zone)
+   LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'zone % does not exist', missing USING ERRCODE = 'DN404';
+  END IF;
+
+  CREATE TEMP TABLE failover_commit_zones ON COMMIT DROP AS
+    SELECT z.domain_id, z.name AS zone, z.serial, fz.planned_serial,
+           dnsv1.next_serial(z.serial, now()) AS new_serial, fz.after
+      FROM dnsv1.failover_zones fz JOIN dnsv1.zones z ON z.name = fz.zone
+     WHERE fz.failover_id = p_id;
+  SELECT zone, serial, planned_serial INTO stale FROM failover_commit_zones
+   WHERE serial <> planned_serial LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'zone % is at serial %, not the planned %', stale.zone, stale.serial,
+      stale.planned_serial USING ERRCODE = 'DN409';
+  END IF;
+
+  CREATE TEMP TABLE failover_commit_rrsets ON COMMIT DROP AS
+    SELECT c.domain_id, rtrim(a->>'name', '.') AS n, a->>'type' AS t, a AS rrset,
+           coalesce((SELECT bool_or(r.auth) FROM records r
+                      WHERE r.domain_id = c.domain_id AND r.name = rtrim(a->>'name', '.')
+                        AND r.type = a->>'type'), true) AS auth
+      FROM failover_commit_zones c, jsonb_array_elements(c.after) a;
+  DELETE FROM records r USING failover_commit_rrsets k
+   WHERE r.domain_id = k.domain_id AND r.name = k.n AND r.type = k.t;
+  INSERT INTO records (domain_id, name, type, content, ttl, prio, disabled, auth)
+    SELECT k.domain_id, k.n, k.t, rec.value->>'content', (k.rrset->>'ttl')::int, 0,
+           (rec.value->>'disabled')::boolean, k.auth
+      FROM failover_commit_rrsets k,
+           jsonb_array_elements(k.rrset->'records') WITH ORDINALITY AS rec(value, ord)
+     ORDER BY k.domain_id, k.n, k.t, rec.ord;
+
+  UPDATE records r SET content = regexp_replace(r.content, '^(\S+\s+\S+\s+)\d+', '\1' || c.new_serial)
+    FROM failover_commit_zones c WHERE r.domain_id = c.domain_id AND r.type = 'SOA';
+  UPDATE dnsv1.zones z SET serial = c.new_serial, version = z.version + 1, update_time = now()
+    FROM failover_commit_zones c WHERE z.domain_id = c.domain_id;
+  UPDATE dnsv1.failover_zones f SET committed_serial = c.new_serial
+    FROM failover_commit_zones c WHERE f.failover_id = p_id AND f.zone = c.zone;
+
+  IF EXISTS (SELECT 1 FROM dnsv1.servers) THEN
+    INSERT INTO dnsv1.zone_changes (zone, serial, keys)
+      SELECT c.zone, c.new_serial,
+             (SELECT jsonb_agg(jsonb_build_object('n', k.n, 't', k.t))
+                FROM failover_commit_rrsets k WHERE k.domain_id = c.domain_id)
+        FROM failover_commit_zones c;
+    -- As dnsv1.enqueue_propagation (0006) does for one zone.
+    INSERT INTO dnsv1.zone_servers AS zs (zone, server, desired_serial, zone_deleted, full_sync,
+                                           pending_since)
+      SELECT c.zone, s.name, c.new_serial, false, false, now()
+        FROM failover_commit_zones c CROSS JOIN dnsv1.servers s
+    ON CONFLICT (zone, server) DO UPDATE
+      SET desired_serial = EXCLUDED.desired_serial, zone_deleted = false,
+          pending_since = CASE WHEN zs.state = 'IN_SYNC' THEN now()
+                               ELSE COALESCE(zs.pending_since, now()) END,
+          state = 'PENDING', attempts = 0,
+          next_attempt_time = CASE WHEN zs.state = 'PENDING' THEN zs.next_attempt_time
+                                   WHEN zs.state = 'IN_SYNC' AND zs.hold_until > now()
+                                     THEN zs.hold_until
+                                   ELSE now() END,
+          update_time = now();
+  END IF;
+  SELECT count(*) INTO n FROM failover_commit_zones;
+  DROP TABLE failover_commit_rrsets;
+  DROP TABLE failover_commit_zones;
+  RETURN n;
+END;
+$$;

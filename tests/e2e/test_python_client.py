@@ -53,6 +53,7 @@ except ImportError:
         raise
     sys.path.append(str(debian))
     import grpc  # noqa: E402
+from dns.v1 import failover_service_pb2, failover_service_pb2_grpc  # noqa: E402
 from dns.v1 import record_service_pb2, record_service_pb2_grpc  # noqa: E402
 from dns.v1 import resources_pb2, zone_service_pb2, zone_service_pb2_grpc  # noqa: E402
 from dns.v1 import server_service_pb2, server_service_pb2_grpc  # noqa: E402
@@ -551,6 +552,102 @@ class WatchHealthTest(StackTestCase):
         infos = unpack_details(status_details(ctx.exception), error_details_pb2.ErrorInfo)
         self.assertEqual(infos[0].reason, "EVENTS_COMPACTED")
         self.assertGreater(int(infos[0].metadata["oldest_id"]), 2)
+
+
+
+class FailoverTest(StackTestCase):
+    """ProvisionDomain and a small failover as PRAHO runs them through the
+    stubs: the progress stream read to its end, the answer checked over DNS
+    on the registered PowerDNS server."""
+
+    STATE_PREFIX = "dns-e2e-failover-"
+    DNSD_FLAGS = ["--health_check_interval=0"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.servers = server_service_pb2_grpc.ServerServiceStub(cls.channel)
+        cls.servers.RegisterServer(server_service_pb2.RegisterServerRequest(
+            server=server_service_pb2.Server(
+                name="ns-failover", api_url=cls.pdns["api_url"], api_key=cls.pdns["api_key"],
+                dns_address=cls.pdns["dns_address"],
+                mode=server_service_pb2.SERVER_MODE_SHARED_DB)), timeout=TIMEOUT)
+        cls.failovers = failover_service_pb2_grpc.FailoverServiceStub(cls.channel)
+        cls.zones = zone_service_pb2_grpc.ZoneServiceStub(cls.channel)
+
+    def provision(self, domain: str, ip: str, account: str, request_id: str):
+        return self.failovers.ProvisionDomain(failover_service_pb2.ProvisionDomainRequest(
+            domain=domain, account=account, customer_id="1001", hosting_service_id="77",
+            ip=ip, ipv6="2001:db8::7",
+            rrsets=[resources_pb2.RRset(name="@", type="MX", ttl_seconds=3600, records=[
+                resources_pb2.Record(content=f"10 mail.{domain}.")])],
+            request_id=request_id, propagation_timeout={"seconds": 10}), timeout=TIMEOUT)
+
+    def test_provision_domain_once_and_fail_it_over(self):
+        account = f"acct-{uuid.uuid4().hex[:8]}"
+        domains = [unique_zone("hosted") for _ in range(3)]
+        zones = []
+        for domain in domains:
+            request_id = str(uuid.uuid4())
+            zone = self.provision(domain, "192.0.2.80", account, request_id)
+            self.assertEqual(zone.name, domain + ".")
+            self.assertEqual([p.state for p in zone.propagation],
+                             [resources_pb2.PROPAGATION_STATE_IN_SYNC])
+            # A retry (PRAHO's worker timed out) gives the same zone back.
+            again = self.provision(domain, "192.0.2.80", account, request_id)
+            self.assertEqual(again.serial, zone.serial)
+            zones.append(zone)
+        full = self.zones.GetZone(zone_service_pb2.GetZoneRequest(
+            zone=domains[0], view=resources_pb2.ZONE_VIEW_FULL), timeout=TIMEOUT)
+        self.assertEqual(full.serial, zones[0].serial)  # one serial for all of it
+        types = {(r.name, r.type) for r in full.rrsets}
+        for rtype in ("A", "AAAA"):
+            self.assertIn((domains[0] + ".", rtype), types)
+            self.assertIn((f"www.{domains[0]}.", rtype), types)
+        self.assertEqual(local_stack.dig(self.pdns, f"www.{domains[0]}", "A"), "192.0.2.80")
+
+        # Bad input names the field.
+        with self.assertRaises(grpc.RpcError) as ctx:
+            self.failovers.ProvisionDomain(failover_service_pb2.ProvisionDomainRequest(
+                domain=unique_zone("bad"), ip="not-an-ip"), timeout=TIMEOUT)
+        self.assertEqual(ctx.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        bad = unpack_details(status_details(ctx.exception), error_details_pb2.BadRequest)
+        self.assertEqual([v.field for v in bad[0].field_violations], ["ip"])
+
+        # Review, then execute with the reviewed checksum, following progress.
+        scope = failover_service_pb2.FailoverScope(account=account)
+        plan = self.failovers.PlanFailover(failover_service_pb2.PlanFailoverRequest(
+            from_ip="192.0.2.80", to_ip="192.0.2.81", scope=scope, ttl=60), timeout=TIMEOUT)
+        self.assertEqual(plan.zones_changed, 3)
+        self.assertEqual(plan.rrsets_changed, 6)
+        stages = []
+        last = None
+        for progress in self.failovers.ExecuteFailover(failover_service_pb2.ExecuteFailoverRequest(
+                from_ip="192.0.2.80", to_ip="192.0.2.81", scope=scope, ttl=60,
+                plan_checksum=plan.checksum, force=True, request_id=str(uuid.uuid4())),
+                timeout=60):
+            stages.append(progress.stage)
+            last = progress.failover
+        self.assertEqual(stages[0], failover_service_pb2.FAILOVER_PROGRESS_STAGE_PLANNED)
+        self.assertIn(failover_service_pb2.FAILOVER_PROGRESS_STAGE_COMMITTED, stages)
+        self.assertEqual(stages[-1], failover_service_pb2.FAILOVER_PROGRESS_STAGE_DONE)
+        self.assertEqual(last.state, failover_service_pb2.FAILOVER_STATE_SUCCEEDED)
+        self.assertEqual([(s.server, s.state, s.zones_confirmed) for s in last.servers],
+                         [("ns-failover", failover_service_pb2.FAILOVER_SERVER_STATE_CONFIRMED,
+                           3)])
+        for domain in domains:
+            self.assertEqual(local_stack.dig(self.pdns, f"www.{domain}", "A"), "192.0.2.81")
+            self.assertEqual(local_stack.dig(self.pdns, domain, "AAAA"), "2001:db8::7")
+
+        # The operation is listed, and a stale checksum is refused.
+        listed = self.failovers.ListFailovers(failover_service_pb2.ListFailoversRequest(
+            ip="192.0.2.80"), timeout=TIMEOUT)
+        self.assertIn(last.id, [f.id for f in listed.failovers])
+        with self.assertRaises(grpc.RpcError) as ctx:
+            list(self.failovers.ExecuteFailover(failover_service_pb2.ExecuteFailoverRequest(
+                from_ip="192.0.2.81", to_ip="192.0.2.82", scope=scope,
+                plan_checksum=plan.checksum, force=True), timeout=TIMEOUT))
+        self.assertEqual(ctx.exception.code(), grpc.StatusCode.ABORTED)
 
 
 if __name__ == "__main__":
