@@ -927,7 +927,7 @@ class Cli {
     std::string request_id = args_.Get("request-id");
     if (request_id.empty()) {
       std::random_device random;
-      request_id = absl::StrCat("dnsctl-failover-", std::hex, random(), random());
+      request_id = absl::StrCat("dnsctl-failover-", absl::Hex(random()), absl::Hex(random()));
     }
     req.set_request_id(request_id);
     const bool json = args_.Has("json");

@@ -66,6 +66,39 @@ inline std::vector<std::pair<std::string, std::string>> MetadataOf(const absl::S
 }
 
 // INVALID_ARGUMENT listing every violation; the message names the first.
+// The ErrorInfo reason of a violation, by what it is about, so a client can
+// act without parsing text: INVALID_TTL, INVALID_RECORD_CONTENT,
+// INVALID_RECORD_TYPE, INVALID_NAME, INVALID_ADDRESS, CNAME_CONFLICT,
+// INVALID_PAGE_TOKEN, INVALID_REQUEST_ID; anything else INVALID_ARGUMENT.
+inline std::string ViolationReason(const FieldViolation& v) {
+  if (v.description.find("CNAME") != std::string::npos &&
+      (v.description.find("other data") != std::string::npos ||
+       v.description.find("only RRset") != std::string::npos)) {
+    return "CNAME_CONFLICT";
+  }
+  // The field's last part without its index: "changes[2].rrset.ttl" -> "ttl".
+  absl::string_view last = v.field;
+  const size_t dot = last.rfind('.');
+  if (dot != absl::string_view::npos) last.remove_prefix(dot + 1);
+  last = last.substr(0, last.find('['));
+  if (last == "ttl" || last == "ttl_seconds") return "INVALID_TTL";
+  if (last == "content" || last == "records") return "INVALID_RECORD_CONTENT";
+  if (last == "type") return "INVALID_RECORD_TYPE";
+  if (last == "name" || last == "zone" || last == "zones" || last == "domain" ||
+      last == "nameservers" || last == "hostmaster") {
+    return "INVALID_NAME";
+  }
+  if (last == "from_ip" || last == "to_ip" || last == "ip" || last == "ipv6" ||
+      last == "dns_address" || last == "masters") {
+    return "INVALID_ADDRESS";
+  }
+  if (last == "page_token") return "INVALID_PAGE_TOKEN";
+  if (last == "request_id") return "INVALID_REQUEST_ID";
+  return "INVALID_ARGUMENT";
+}
+
+// INVALID_ARGUMENT with every violation; the reason is the first one's kind
+// (ViolationReason).
 inline absl::Status InvalidFields(const std::vector<FieldViolation>& violations) {
   std::vector<std::string> parts;
   for (const auto& v : violations) {
@@ -81,7 +114,8 @@ inline absl::Status InvalidFields(const std::vector<FieldViolation>& violations)
   absl::Status status = absl::InvalidArgumentError(message);
   status.SetPayload(kViolationsPayload,
                     absl::Cord(absl::StrJoin(parts, std::string(1, kViolationSep))));
-  return WithReason(std::move(status), "INVALID_ARGUMENT");
+  return WithReason(std::move(status), violations.empty() ? std::string("INVALID_ARGUMENT")
+                                                          : ViolationReason(violations.front()));
 }
 
 inline absl::Status InvalidField(std::string field, std::string description) {

@@ -581,6 +581,7 @@ absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const Reque
   }
   absl::StatusOr<Zone> updated =
       store_.UpdateZone(*name, update, Expectations{std::nullopt, in.etag}, key);
+  if (!updated.ok()) return WithCurrentState(updated.status(), *name);
   if (updated.ok()) updated->propagation = AfterWrite(updated->name, updated->serial, false, w);
   return updated;
 }
@@ -593,7 +594,7 @@ absl::StatusOr<std::string> ZoneManager::DeleteZone(const std::string& name,
   if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
   absl::Status status = store_.DeleteZone(*canonical, Expectations{std::nullopt, etag}, key);
   if (allow_missing && absl::IsNotFound(status)) return std::string();
-  if (!status.ok()) return status;
+  if (!status.ok()) return WithCurrentState(status, *canonical);
   AfterWrite(*canonical, 0, true, w);
   return *canonical;
 }
@@ -672,12 +673,46 @@ absl::StatusOr<ChangeResult> ZoneManager::ChangeRRsets(const std::string& zone_n
   if (!violations.empty()) return InvalidFields(violations);
   absl::StatusOr<ChangeResult> result =
       store_.ChangeRRsets(*zone, changes, expect, key, w.validate_only);
-  if (!result.ok()) return result;
+  if (!result.ok()) return WithCurrentState(NameConflict(result.status(), changes), *zone);
   result->zone = *zone;
   result->changes = std::move(changes);
   if (w.validate_only) return result;
   result->propagation = AfterWrite(*zone, result->serial, false, w);
   return result;
+}
+
+absl::Status ZoneManager::WithCurrentState(absl::Status status, const std::string& zone) {
+  if (ReasonOf(status) != "STALE_ZONE") return status;
+  absl::StatusOr<Zone> current = store_.GetZone(zone);
+  if (!current.ok()) return status;
+  return WithReasonAndMetadata(std::move(status), "STALE_ZONE",
+                               {{"zone", zone},
+                                {"serial", absl::StrCat(current->serial)},
+                                {"etag", current->etag}});
+}
+
+absl::Status ZoneManager::NameConflict(absl::Status status,
+                                       const std::vector<RRsetChange>& changes) {
+  // The store finds a CNAME next to other data among the stored RRsets and
+  // says which name; the change that brought it there is the one named.
+  if (!absl::IsInvalidArgument(status)) return status;
+  const std::string message(status.message());
+  const size_t at = message.find("name ");
+  const size_t end = message.find(" would hold a CNAME");
+  if (at == std::string::npos || end == std::string::npos || end <= at + 5) return status;
+  const std::string name = message.substr(at + 5, end - at - 5);
+  std::optional<size_t> index;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const RRsetChange& c = changes[i];
+    if (c.type != ChangeType::kReplace || c.rrset.name != name) continue;
+    if (!index || c.rrset.type == "CNAME") index = i;
+  }
+  if (!index) return status;
+  return WithReason(
+      InvalidField(absl::StrCat("changes[", *index, "]"),
+                   absl::StrCat(name, " would hold a CNAME next to other data (RFC 1034 3.6.2): "
+                                      "a CNAME must be the only RRset at its name")),
+      "CNAME_CONFLICT");
 }
 
 }  // namespace dns

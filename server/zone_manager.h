@@ -140,6 +140,12 @@ class ZoneManager {
   PropagationControl* propagation() const { return propagation_; }
 
  private:
+  // A STALE_ZONE error with the zone's current serial and etag in its
+  // metadata, so the caller can re-read and retry without parsing text.
+  absl::Status WithCurrentState(absl::Status status, const std::string& zone);
+  // The store's CNAME conflict named after the change that caused it
+  // (changes[3]).
+  static absl::Status NameConflict(absl::Status status, const std::vector<RRsetChange>& changes);
   // Fills zone.propagation from the propagation control, if there is one.
   absl::Status AttachPropagation(Zone& zone);
   // Canonicalises and checks the writable attributes; `prefix` is the proto

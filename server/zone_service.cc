@@ -14,6 +14,7 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContex
     if (!key.ok()) return reply(key.status());
     absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
     if (!w.ok()) return reply(w.status());
+    w->validate_only = request->validate_only();
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
     if (!in.ok()) return reply(in.status());
     std::vector<FieldViolation> violations;
@@ -23,6 +24,7 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContex
     absl::StatusOr<Zone> zone = manager_.CreateZone(*std::move(in), *key, *w, std::move(initial));
     if (!zone.ok()) return reply(zone.status());
     ZoneToProto(*zone, response);
+    if (w->validate_only) return reply(absl::OkStatus());
     ReplyAfterPropagation(
         manager_.propagation(), *w, zone->name, zone->serial, false, since,
         [response](const auto& states) { FillZonePropagation(response, states); }, reply);

@@ -309,8 +309,10 @@ bool FailoverManager::Step(Failover& op, std::map<std::string, ServerTrack>& tra
     }
     const absl::Status& error = committed.status();
     if (absl::IsFailedPrecondition(error)) return false;  // lost to another replica
-    if (absl::IsAborted(error) || absl::IsNotFound(error) || absl::IsInvalidArgument(error)) {
-      // A zone changed (or went) since the plan: nothing was applied.
+    if (!absl::IsUnavailable(error) && !absl::IsDeadlineExceeded(error) &&
+        !absl::IsResourceExhausted(error)) {
+      // A zone changed (or went) since the plan, or the commit cannot work:
+      // nothing was applied. Only a passing outage is waited out.
       op.state = FailoverState::kFailed;
       op.error = absl::StrCat("not committed, nothing changed: ", error.message());
       op.end_time = absl::Now();

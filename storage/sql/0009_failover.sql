@@ -50,9 +50,6 @@ CREATE TABLE dnsv1.failover_zones (
   PRIMARY KEY (failover_id, zone)
 );
 
--- Failover selection reads A/AAAA records by content.
-CREATE INDEX records_address_idx ON records (content) WHERE type IN ('A', 'AAAA');
-
 -- Plans handed out by PlanFailover, by checksum: one line per zone ("zone
 -- serial digest"), so that ExecuteFailover with a stale checksum can say
 -- which zones differ on any replica. Pruned after a day.
@@ -74,7 +71,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   missing TEXT;
   stale RECORD;
-  n INT;
+  committed INT;
 BEGIN
   PERFORM 1 FROM dnsv1.zones z JOIN dnsv1.failover_zones fz ON fz.zone = z.name
    WHERE fz.failover_id = p_id ORDER BY z.name FOR UPDATE OF z;
@@ -90,6 +87,7 @@ BEGIN
            dnsv1.next_serial(z.serial, now()) AS new_serial, fz.after
       FROM dnsv1.failover_zones fz JOIN dnsv1.zones z ON z.name = fz.zone
      WHERE fz.failover_id = p_id;
+  ANALYZE failover_commit_zones;
   SELECT zone, serial, planned_serial INTO stale FROM failover_commit_zones
    WHERE serial <> planned_serial LIMIT 1;
   IF FOUND THEN
@@ -103,6 +101,7 @@ BEGIN
                       WHERE r.domain_id = c.domain_id AND r.name = rtrim(a->>'name', '.')
                         AND r.type = a->>'type'), true) AS auth
       FROM failover_commit_zones c, jsonb_array_elements(c.after) a;
+  ANALYZE failover_commit_rrsets;
   DELETE FROM records r USING failover_commit_rrsets k
    WHERE r.domain_id = k.domain_id AND r.name = k.n AND r.type = k.t;
   INSERT INTO records (domain_id, name, type, content, ttl, prio, disabled, auth)
@@ -121,10 +120,10 @@ BEGIN
 
   IF EXISTS (SELECT 1 FROM dnsv1.servers) THEN
     INSERT INTO dnsv1.zone_changes (zone, serial, keys)
-      SELECT c.zone, c.new_serial,
-             (SELECT jsonb_agg(jsonb_build_object('n', k.n, 't', k.t))
-                FROM failover_commit_rrsets k WHERE k.domain_id = c.domain_id)
-        FROM failover_commit_zones c;
+      SELECT c.zone, c.new_serial, k.keys
+        FROM failover_commit_zones c
+        JOIN (SELECT r.domain_id, jsonb_agg(jsonb_build_object('n', r.n, 't', r.t)) AS keys
+                FROM failover_commit_rrsets r GROUP BY r.domain_id) k USING (domain_id);
     -- As dnsv1.enqueue_propagation (0006) does for one zone.
     INSERT INTO dnsv1.zone_servers AS zs (zone, server, desired_serial, zone_deleted, full_sync,
                                            pending_since)
@@ -141,9 +140,9 @@ BEGIN
                                    ELSE now() END,
           update_time = now();
   END IF;
-  SELECT count(*) INTO n FROM failover_commit_zones;
+  SELECT count(*) INTO committed FROM failover_commit_zones;
   DROP TABLE failover_commit_rrsets;
   DROP TABLE failover_commit_zones;
-  RETURN n;
+  RETURN committed;
 END;
 $$;

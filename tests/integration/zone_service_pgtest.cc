@@ -179,7 +179,19 @@ TEST_F(ZoneServiceTest, CreateZoneCommitsItsInitialRRsetsUnderTheFirstSerial) {
     *req.mutable_zone()->add_rrsets() = change.rrset();
   }
   v1::Zone created;
+  // validate_only: the full answer, nothing written.
+  req.set_validate_only(true);
   ASSERT_TRUE(zones_->CreateZone(Context().get(), req, &created).ok());
+  EXPECT_EQ(created.name(), ZoneName());
+  v1::GetZoneRequest get;
+  get.set_zone(ZoneName());
+  v1::Zone none;
+  EXPECT_EQ(zones_->GetZone(Context().get(), get, &none).error_code(), grpc::NOT_FOUND);
+  req.set_validate_only(false);
+  ASSERT_TRUE(zones_->CreateZone(Context().get(), req, &created).ok());
+  req.set_validate_only(true);
+  EXPECT_EQ(zones_->CreateZone(Context().get(), req, &none).error_code(),
+            grpc::ALREADY_EXISTS);
 
   v1::Zone full = MustGet(ZoneName(), /*full=*/true);
   EXPECT_EQ(full.serial(), created.serial());  // one serial: the zone's first
@@ -387,6 +399,9 @@ TEST_F(ZoneServiceTest, RejectedBatchChangesNothing) {
                          Replace("host", "CNAME", {"www.example.net."})});
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("CNAME"));
+  // Named after the change that brought it, with a reason of its own.
+  EXPECT_THAT(DetailsOf(status).violations, ::testing::Contains(Key("changes[1]")));
+  EXPECT_EQ(DetailsOf(status).reason, "CNAME_CONFLICT");
   EXPECT_EQ(GetRRset(zone, "ok", "A", &rrset).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(MustGet(zone).serial(), resp.serial());
 
@@ -414,6 +429,10 @@ TEST_F(ZoneServiceTest, StaleSerialOrEtagIsAborted) {
   auto status = records_->ChangeRRsets(Context().get(), req, &resp);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
   EXPECT_EQ(DetailsOf(status).reason, "STALE_ZONE");
+  // Where the zone stands now, to re-read and retry without parsing text.
+  const v1::Zone now = MustGet(zone);
+  EXPECT_EQ(DetailsOf(status).metadata["serial"], absl::StrCat(now.serial()));
+  EXPECT_EQ(DetailsOf(status).metadata["etag"], now.etag());
   req.clear_expected_serial();
   req.set_etag(created.etag());
   EXPECT_EQ(records_->ChangeRRsets(Context().get(), req, &resp).error_code(),

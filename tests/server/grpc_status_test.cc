@@ -35,11 +35,33 @@ TEST(GrpcStatusTest, CarriesCodeReasonAndEveryViolationOfASmallError) {
   EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(st.error_message(), "zone.name: is empty (and 1 more)");
   Decoded d = Decode(st);
-  EXPECT_EQ(d.info.reason(), "INVALID_ARGUMENT");
+  EXPECT_EQ(d.info.reason(), "INVALID_NAME");  // the first violation's kind
   EXPECT_EQ(d.info.domain(), "dns.v1");
   EXPECT_TRUE(d.info.metadata().empty());
   ASSERT_EQ(d.bad_request.field_violations_size(), 2);
   EXPECT_EQ(d.bad_request.field_violations(1).field(), "zone.account");
+}
+
+TEST(GrpcStatusTest, TheReasonSaysWhatKindOfViolationCameFirst) {
+  const std::vector<std::pair<FieldViolation, std::string>> cases = {
+      {{"changes[2].rrset.ttl", "must be at least 60"}, "INVALID_TTL"},
+      {{"zone.rrsets[0].ttl", "must be at least 60"}, "INVALID_TTL"},
+      {{"changes[0].rrset.records[1].content", "bad"}, "INVALID_RECORD_CONTENT"},
+      {{"changes[0].rrset.type", "not supported"}, "INVALID_RECORD_TYPE"},
+      {{"zone.name", "is empty"}, "INVALID_NAME"},
+      {{"zone.nameservers[1]", "bad"}, "INVALID_NAME"},
+      {{"scope.zones[0]", "bad"}, "INVALID_NAME"},
+      {{"to_ip", "must differ"}, "INVALID_ADDRESS"},
+      {{"changes[3]", "a. would hold a CNAME next to other data"}, "CNAME_CONFLICT"},
+      {{"page_token", "malformed"}, "INVALID_PAGE_TOKEN"},
+      {{"request_id", "was used before"}, "INVALID_REQUEST_ID"},
+      {{"zone.account", "too long"}, "INVALID_ARGUMENT"},
+  };
+  for (const auto& [violation, reason] : cases) {
+    EXPECT_EQ(ViolationReason(violation), reason) << violation.field;
+    EXPECT_EQ(Decode(ToGrpcStatus(InvalidFields({violation}))).info.reason(), reason)
+        << violation.field;
+  }
 }
 
 // 101 violations with long descriptions used to make a 13 KB trailer that
