@@ -438,7 +438,8 @@ absl::StatusOr<Failover> PgFailoverStore::Commit(const std::string& id, const st
         "   AND (zs.lease_until IS NULL OR zs.lease_until < now())",
         id, owner);
     txn.exec_params(
-        "UPDATE dnsv1.failovers SET state = 'PROPAGATING', commit_time = now() WHERE id = $1", id);
+        "UPDATE dnsv1.failovers SET state = 'PROPAGATING', commit_time = clock_timestamp()"
+        " WHERE id = $1", id);
     std::optional<Failover> op = ReadFailover(txn, id, false);
     txn.commit();
     return *op;
