@@ -12,6 +12,7 @@
 #include "server/failover_proto.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
+#include "server/stream_reactor.h"
 #include "server/write_reply.h"
 
 namespace dns {
@@ -21,16 +22,7 @@ namespace {
 // stream still reads its operation this often.
 constexpr absl::Duration kSafetyRead = absl::Seconds(2);
 
-class ExecuteReactor;
-
-// What the hub, timers and the runner reach the reactor through: it may be
-// gone by the time they run.
-struct Link {
-  absl::Mutex mu;
-  ExecuteReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
-};
-
-class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgress> {
+class ExecuteReactor final : public StreamReactor<ExecuteReactor, v1::FailoverProgress> {
  public:
   ExecuteReactor(FailoverManager& manager, EventHub& hub, TimerQueue& timers, RpcRunner& runner,
                  std::string request_id)
@@ -38,11 +30,7 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
         hub_(hub),
         timers_(timers),
         runner_(runner),
-        request_id_(std::move(request_id)),
-        link_(std::make_shared<Link>()) {
-    absl::MutexLock lock(&link_->mu);
-    link_->reactor = this;
-  }
+        request_id_(std::move(request_id)) {}
 
   // On a runner thread: starts (or finds) the operation, then follows it.
   void Begin(ExecuteFailoverInput input) {
@@ -50,7 +38,7 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
     if (!op.ok()) {
       End(op.status());
     } else {
-      std::weak_ptr<Link> weak = link_;
+      std::weak_ptr<Link> weak = weak_link();
       EventHub::Subscription sub = hub_.Subscribe(op->id, [weak](const Event& event) {
         if (event.type == EventType::kShutdown) {
           WithReactor(weak, [](ExecuteReactor& r) {
@@ -79,19 +67,6 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
     Release();
   }
 
-  void End(const absl::Status& status) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_) return;
-      finished_ = true;
-    }
-    Finish(ToGrpcStatus(status));
-  }
-
-  void Release() {
-    if (--refs_ == 0) delete this;
-  }
-
   void OnWriteDone(bool ok) override {
     {
       absl::MutexLock lock(&mu_);
@@ -107,10 +82,7 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
   void OnCancel() override { End(absl::CancelledError("cancelled by the client")); }
 
   void OnDone() override {
-    {
-      absl::MutexLock lock(&link_->mu);
-      link_->reactor = nullptr;
-    }
+    Unlink();
     EventHub::Subscription sub;
     {
       absl::MutexLock lock(&mu_);
@@ -119,21 +91,6 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
     }
     sub.Cancel();
     Release();
-  }
-
-  template <typename Fn>
-  static void WithReactor(const std::weak_ptr<Link>& weak, Fn fn) {
-    std::shared_ptr<Link> link = weak.lock();
-    if (!link) return;
-    ExecuteReactor* reactor;
-    {
-      absl::MutexLock lock(&link->mu);
-      reactor = link->reactor;
-      if (reactor == nullptr) return;
-      ++reactor->refs_;
-    }
-    fn(*reactor);
-    reactor->Release();
   }
 
   std::string id() {
@@ -154,7 +111,7 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
       }
       reading_ = true;
     }
-    std::weak_ptr<Link> weak = link_;
+    std::weak_ptr<Link> weak = weak_link();
     absl::Status posted = runner_.Post([weak] {
       WithReactor(weak, [](ExecuteReactor& r) { r.Read(); });
     });
@@ -178,7 +135,7 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
   }
 
   void ScheduleSafetyRead() {
-    std::weak_ptr<Link> weak = link_;
+    std::weak_ptr<Link> weak = weak_link();
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     timer_ = timers_.Schedule(timers_.clock().Now() + kSafetyRead, [weak] {
@@ -270,14 +227,11 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
   TimerQueue& timers_;
   RpcRunner& runner_;
   const std::string request_id_;
-  const std::shared_ptr<Link> link_;
-  absl::Mutex mu_;
   std::string id_ ABSL_GUARDED_BY(mu_);
   EventHub::Subscription subscription_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::FailoverProgress> queue_ ABSL_GUARDED_BY(mu_);
   v1::FailoverProgress message_;  // owned by the write in flight
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool reread_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_planned_ ABSL_GUARDED_BY(mu_) = false;
@@ -285,7 +239,6 @@ class ExecuteReactor final : public grpc::ServerWriteReactor<v1::FailoverProgres
   bool terminal_ ABSL_GUARDED_BY(mu_) = false;
   std::string last_progress_ ABSL_GUARDED_BY(mu_);
   absl::Status end_status_ ABSL_GUARDED_BY(mu_);
-  std::atomic<int> refs_{2};
   TimerQueue::Id timer_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

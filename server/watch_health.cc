@@ -13,31 +13,17 @@
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
 #include "server/call_observer.h"
+#include "server/stream_reactor.h"
 
 namespace dns {
 namespace {
 
 std::atomic<int64_t> open_streams{0};
 
-class WatchReactor;
-
-// What timers and the feed reach the reactor through: it may be gone by
-// the time they fire.
-struct Link {
-  absl::Mutex mu;
-  WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
-};
-
-class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
+class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
  public:
   WatchReactor(HealthFeed& feed, TimerQueue& timers, Metrics* metrics, std::string request_id)
-      : feed_(feed),
-        timers_(timers),
-        metrics_(metrics),
-        request_id_(std::move(request_id)),
-        link_(std::make_shared<Link>()) {
-    absl::MutexLock lock(&link_->mu);
-    link_->reactor = this;
+      : feed_(feed), timers_(timers), metrics_(metrics), request_id_(std::move(request_id)) {
     if (metrics_) metrics_->SetHealthWatchers(++open_streams);
   }
 
@@ -52,7 +38,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
       finished = finished_;
     }
     if (!finished) {
-      std::weak_ptr<Link> weak = link_;
+      std::weak_ptr<Link> weak = weak_link();
       absl::StatusOr<std::shared_ptr<HealthSubscriber>> sub =
           feed_.Subscribe(std::move(filter), resume_after, [weak] { Poke(weak); });
       if (!sub.ok()) {
@@ -78,22 +64,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
     Release();
   }
 
-  // Ends the stream once (with `status`).
-  void End(const absl::Status& status) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_) return;
-      finished_ = true;
-    }
-    Finish(ToGrpcStatus(status));
-  }
-
-  // Holds: Begin's and OnDone's, plus one per feed or timer callback in
-  // progress; the last one released deletes the reactor.
-  void Release() {
-    if (--refs_ == 0) delete this;
-  }
-
   void OnWriteDone(bool ok) override {
     {
       absl::MutexLock lock(&mu_);
@@ -110,10 +80,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
   void OnCancel() override { End(absl::CancelledError("cancelled by the client")); }
 
   void OnDone() override {
-    {
-      absl::MutexLock lock(&link_->mu);
-      link_->reactor = nullptr;
-    }
+    Unlink();
     std::shared_ptr<HealthSubscriber> sub;
     {
       absl::MutexLock lock(&mu_);
@@ -123,23 +90,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
     if (sub) feed_.Unsubscribe(sub);
     if (metrics_) metrics_->SetHealthWatchers(--open_streams);
     Release();
-  }
-
-  // Runs `fn` on the reactor if it is still there, without holding the
-  // link's lock meanwhile (gRPC may complete the call inline from it).
-  template <typename Fn>
-  static void WithReactor(const std::weak_ptr<Link>& weak, Fn fn) {
-    std::shared_ptr<Link> link = weak.lock();
-    if (!link) return;
-    WatchReactor* reactor;
-    {
-      absl::MutexLock lock(&link->mu);
-      reactor = link->reactor;
-      if (reactor == nullptr) return;
-      ++reactor->refs_;
-    }
-    fn(*reactor);
-    reactor->Release();
   }
 
   static void Poke(const std::weak_ptr<Link>& weak) {
@@ -192,7 +142,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
   }
 
   void ScheduleHeartbeat() {
-    std::weak_ptr<Link> weak = link_;
+    std::weak_ptr<Link> weak = weak_link();
     absl::MutexLock lock(&mu_);
     if (finished_) return;
     timer_ = timers_.Schedule(timers_.clock().Now() + heartbeat_, [weak] {
@@ -216,17 +166,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::HealthEvent> {
   TimerQueue& timers_;
   Metrics* const metrics_;
   const std::string request_id_;
-  const std::shared_ptr<Link> link_;
   absl::Duration heartbeat_ = absl::Seconds(15);
-  absl::Mutex mu_;
   std::shared_ptr<HealthSubscriber> subscriber_ ABSL_GUARDED_BY(mu_);
   v1::HealthEvent message_;  // owned by the write in flight
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
   bool wrote_since_heartbeat_ ABSL_GUARDED_BY(mu_) = false;
-  // Begin and OnDone hold one each from the start; callbacks take more.
-  std::atomic<int> refs_{2};
   TimerQueue::Id timer_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

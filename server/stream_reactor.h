@@ -1,0 +1,90 @@
+// What the server-streaming calls (WatchHealth, ExecuteFailover) share: a
+// write reactor that holds no thread while it waits and is reached by
+// timers, the event hub and the runner through a link that outlives it, so
+// a callback that fires after the call ended finds nothing instead of a
+// freed reactor.
+//
+// Lifetime: the reactor starts with two references, one for the code that
+// begins the stream (it calls Release() when done) and one for gRPC's
+// OnDone; every callback that reaches it through WithReactor holds one more
+// while it runs. The last Release() deletes it.
+#ifndef DNS_SERVER_STREAM_REACTOR_H_
+#define DNS_SERVER_STREAM_REACTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "server/grpc_status.h"
+
+namespace dns {
+
+template <typename Derived, typename Message>
+class StreamReactor : public grpc::ServerWriteReactor<Message> {
+ public:
+  struct Link {
+    absl::Mutex mu;
+    Derived* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
+  // Ends the stream once (later calls do nothing).
+  void End(const absl::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    this->Finish(ToGrpcStatus(status));
+  }
+
+  void Release() {
+    if (--refs_ == 0) delete static_cast<Derived*>(this);
+  }
+
+  // Runs `fn` on the reactor if it is still there, without holding the
+  // link's lock meanwhile (gRPC may complete the call inline from it).
+  template <typename Fn>
+  static void WithReactor(const std::weak_ptr<Link>& weak, Fn fn) {
+    std::shared_ptr<Link> link = weak.lock();
+    if (!link) return;
+    Derived* reactor;
+    {
+      absl::MutexLock lock(&link->mu);
+      reactor = link->reactor;
+      if (reactor == nullptr) return;
+      ++reactor->refs_;
+    }
+    fn(*reactor);
+    reactor->Release();
+  }
+
+ protected:
+  StreamReactor() : link_(std::make_shared<Link>()) {
+    absl::MutexLock lock(&link_->mu);
+    link_->reactor = static_cast<Derived*>(this);
+  }
+  virtual ~StreamReactor() = default;
+
+  std::weak_ptr<Link> weak_link() const { return link_; }
+
+  // From OnDone: callbacks arriving later find no reactor.
+  void Unlink() {
+    absl::MutexLock lock(&link_->mu);
+    link_->reactor = nullptr;
+  }
+
+  absl::Mutex mu_;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+
+ private:
+  std::atomic<int> refs_{2};
+  const std::shared_ptr<Link> link_;
+};
+
+}  // namespace dns
+
+#endif  // DNS_SERVER_STREAM_REACTOR_H_
