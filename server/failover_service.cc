@@ -327,11 +327,10 @@ grpc::ServerUnaryReactor* FailoverServiceImpl::ProvisionDomain(
     v1::Zone* response) {
   return runner_.Serve(context, "ProvisionDomain", [this, request, response](const CallInfo& call,
                                                                              Reply reply) {
-    absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return reply(key.status());
-    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
-    if (!w.ok()) return reply(w.status());
-    w->validate_only = request->validate_only();
+    absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
+    if (!write.ok()) return reply(write.status());
+    const RequestKey* key = &write->key;
+    WriteOptions* w = &write->options;
     ProvisionRequest in;
     in.zone.name = request->domain();
     in.zone.account = request->account();

@@ -37,17 +37,16 @@ grpc::ServerUnaryReactor* RecordServiceImpl::ChangeRRsets(grpc::CallbackServerCo
                                                           v1::ChangeRRsetsResponse* response) {
   return runner_.Serve(context, "ChangeRRsets", [this, request, response](const CallInfo& call,
                                                                           Reply reply) {
-    absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return reply(key.status());
+    absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
+    if (!write.ok()) return reply(write.status());
+    const RequestKey* key = &write->key;
+    WriteOptions* w = &write->options;
     std::vector<FieldViolation> violations;
     std::vector<RRsetChange> changes = ChangesFromProto(request->changes(), violations);
     if (!violations.empty()) return reply(InvalidFields(violations));
     Expectations expect;
     if (request->has_expected_serial()) expect.serial = request->expected_serial();
     expect.etag = request->etag();
-    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
-    if (!w.ok()) return reply(w.status());
-    w->validate_only = request->validate_only();
     const absl::Time since = absl::Now();
     absl::StatusOr<ChangeResult> result =
         manager_.ChangeRRsets(request->zone(), std::move(changes), expect, *key, *w);

@@ -13,6 +13,7 @@
 #include "common/model.h"
 #include "google/protobuf/duration.pb.h"
 #include "server/propagation_control.h"
+#include "server/proto_convert.h"
 #include "server/rpc_runner.h"
 #include "server/zone_manager.h"
 
@@ -23,6 +24,23 @@ namespace dns {
 absl::StatusOr<WriteOptions> WriteOptionsFor(const CallInfo& call,
                                              const google::protobuf::Duration& wait,
                                              const std::string& field = "propagation_timeout");
+
+// What every write request carries: its request id (with the digest of
+// the rest), how long to wait for propagation, and validate_only.
+struct WriteRequest {
+  RequestKey key;
+  WriteOptions options;
+};
+
+template <typename Request>
+absl::StatusOr<WriteRequest> DecodeWrite(const CallInfo& call, const Request& request) {
+  absl::StatusOr<RequestKey> key = RequestKeyOf(request, request.request_id());
+  if (!key.ok()) return key.status();
+  absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request.propagation_timeout());
+  if (!w.ok()) return w.status();
+  w->validate_only = request.validate_only();
+  return WriteRequest{*std::move(key), *std::move(w)};
+}
 
 // Replies OK now (w.wait zero, or no fleet), or after waiting for `serial`
 // of `zone` (the deletion when `deleted`) on every server; `fill` writes the

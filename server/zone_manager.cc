@@ -230,13 +230,7 @@ absl::StatusOr<Zone> ZoneManager::CreateZone(Zone zone, const RequestKey& key,
   if (violations.empty() && !initial.empty()) violations = CheckInitialRRsets(zone.name, initial);
   if (!violations.empty()) return InvalidFields(violations);
   if (w.validate_only) {
-    absl::StatusOr<Zone> existing = store_.GetZone(zone.name);
-    if (existing.ok()) {
-      return WithReason(absl::AlreadyExistsError(absl::StrCat("zone ", zone.name,
-                                                              " already exists")),
-                        "ZONE_ALREADY_EXISTS");
-    }
-    if (!absl::IsNotFound(existing.status())) return existing.status();
+    if (absl::Status free = CheckNameFree(zone.name); !free.ok()) return free;
     return zone;
   }
   zone.serial = 0;  // the store applies the serial rule
@@ -428,6 +422,10 @@ absl::StatusOr<Zone> ZoneManager::ImportRRsets(Zone zone, std::vector<RRset> rrs
     nz.rrsets.push_back(MakeSoa(zone));
   }
   for (auto& change : changes) nz.rrsets.push_back(std::move(change.rrset));
+  if (w.validate_only) {
+    if (absl::Status free = CheckNameFree(zone.name); !free.ok()) return free;
+    return zone;
+  }
   absl::StatusOr<Zone> created = store_.CreateZone(nz, key);
   if (created.ok()) created->propagation = AfterWrite(created->name, created->serial, false, w);
   return created;
@@ -579,6 +577,19 @@ absl::StatusOr<Zone> ZoneManager::UpdateZone(const ZonePatch& patch, const Reque
       return InvalidField("zone.masters", "a ZONE_KIND_SLAVE zone needs masters");
     }
   }
+  if (w.validate_only) {
+    absl::StatusOr<Zone> current = CheckCurrent(*name, in.etag);
+    if (!current.ok()) return current;
+    // The zone as the update would leave it (serial and etag move on commit).
+    if (update.kind) current->kind = *update.kind;
+    if (update.account) current->account = *update.account;
+    if (update.customer_id) current->customer_id = *update.customer_id;
+    if (update.hosting_service_id) current->hosting_service_id = *update.hosting_service_id;
+    if (update.masters) current->masters = *update.masters;
+    if (update.labels) current->labels = *update.labels;
+    if (update.nameservers) current->nameservers = *update.nameservers;
+    return current;
+  }
   absl::StatusOr<Zone> updated =
       store_.UpdateZone(*name, update, Expectations{std::nullopt, in.etag}, key);
   if (!updated.ok()) return WithCurrentState(updated.status(), *name);
@@ -592,6 +603,12 @@ absl::StatusOr<std::string> ZoneManager::DeleteZone(const std::string& name,
                                                     const WriteOptions& w) {
   absl::StatusOr<std::string> canonical = CanonicalZoneName(name);
   if (!canonical.ok()) return InvalidField("zone", std::string(canonical.status().message()));
+  if (w.validate_only) {
+    absl::StatusOr<Zone> current = CheckCurrent(*canonical, etag);
+    if (allow_missing && absl::IsNotFound(current.status())) return std::string();
+    if (!current.ok()) return current.status();
+    return *canonical;
+  }
   absl::Status status = store_.DeleteZone(*canonical, Expectations{std::nullopt, etag}, key);
   if (allow_missing && absl::IsNotFound(status)) return std::string();
   if (!status.ok()) return WithCurrentState(status, *canonical);
@@ -713,6 +730,28 @@ absl::Status ZoneManager::NameConflict(absl::Status status,
                    absl::StrCat(name, " would hold a CNAME next to other data (RFC 1034 3.6.2): "
                                       "a CNAME must be the only RRset at its name")),
       "CNAME_CONFLICT");
+}
+
+absl::Status ZoneManager::CheckNameFree(const std::string& zone) {
+  absl::StatusOr<Zone> existing = store_.GetZone(zone);
+  if (existing.ok()) {
+    return WithReason(absl::AlreadyExistsError(absl::StrCat("zone ", zone, " already exists")),
+                      "ZONE_ALREADY_EXISTS");
+  }
+  return absl::IsNotFound(existing.status()) ? absl::OkStatus() : existing.status();
+}
+
+absl::StatusOr<Zone> ZoneManager::CheckCurrent(const std::string& zone, const std::string& etag) {
+  absl::StatusOr<Zone> current = store_.GetZone(zone);
+  if (!current.ok()) return current.status();
+  if (!etag.empty() && etag != current->etag) {
+    return WithCurrentState(
+        WithReason(absl::AbortedError(absl::StrCat(
+                       "zone ", zone, " was changed since the given etag was read")),
+                   "STALE_ZONE"),
+        zone);
+  }
+  return current;
 }
 
 }  // namespace dns

@@ -140,6 +140,11 @@ class ZoneManager {
   PropagationControl* propagation() const { return propagation_; }
 
  private:
+  // validate_only: ALREADY_EXISTS when the zone exists.
+  absl::Status CheckNameFree(const std::string& zone);
+  // validate_only: the zone as stored, NOT_FOUND, or STALE_ZONE when `etag`
+  // (if given) is not its etag.
+  absl::StatusOr<Zone> CheckCurrent(const std::string& zone, const std::string& etag);
   // A STALE_ZONE error with the zone's current serial and etag in its
   // metadata, so the caller can re-read and retry without parsing text.
   absl::Status WithCurrentState(absl::Status status, const std::string& zone);

@@ -10,11 +10,10 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContex
                                                       v1::Zone* response) {
   return runner_.Serve(context, "CreateZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
-    absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return reply(key.status());
-    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
-    if (!w.ok()) return reply(w.status());
-    w->validate_only = request->validate_only();
+    absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
+    if (!write.ok()) return reply(write.status());
+    const RequestKey* key = &write->key;
+    WriteOptions* w = &write->options;
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
     if (!in.ok()) return reply(in.status());
     std::vector<FieldViolation> violations;
@@ -80,18 +79,19 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::UpdateZone(grpc::CallbackServerContex
                                                       v1::Zone* response) {
   return runner_.Serve(context, "UpdateZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
-    absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return reply(key.status());
+    absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
+    if (!write.ok()) return reply(write.status());
+    const RequestKey* key = &write->key;
+    WriteOptions* w = &write->options;
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
     if (!in.ok()) return reply(in.status());
     ZonePatch patch{*std::move(in),
                     {request->update_mask().paths().begin(), request->update_mask().paths().end()}};
-    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
-    if (!w.ok()) return reply(w.status());
     const absl::Time since = absl::Now();
     absl::StatusOr<Zone> zone = manager_.UpdateZone(patch, *key, *w);
     if (!zone.ok()) return reply(zone.status());
     ZoneToProto(*zone, response);
+    if (w->validate_only) return reply(absl::OkStatus());
     ReplyAfterPropagation(
         manager_.propagation(), *w, zone->name, zone->serial, false, since,
         [response](const auto& states) { FillZonePropagation(response, states); }, reply);
@@ -102,15 +102,15 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::DeleteZone(grpc::CallbackServerContex
                                                       const v1::DeleteZoneRequest* request,
                                                       google::protobuf::Empty*) {
   return runner_.Serve(context, "DeleteZone", [this, request](const CallInfo& call, Reply reply) {
-    absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return reply(key.status());
-    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
-    if (!w.ok()) return reply(w.status());
+    absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
+    if (!write.ok()) return reply(write.status());
+    const RequestKey* key = &write->key;
+    WriteOptions* w = &write->options;
     const absl::Time since = absl::Now();
     absl::StatusOr<std::string> deleted =
         manager_.DeleteZone(request->zone(), request->etag(), request->allow_missing(), *key, *w);
     if (!deleted.ok()) return reply(deleted.status());
-    if (deleted->empty()) return reply(absl::OkStatus());  // was missing, allowed
+    if (deleted->empty() || w->validate_only) return reply(absl::OkStatus());
     ReplyAfterPropagation(manager_.propagation(), *w, *deleted, 0, true, since,
                           [](const auto&) {}, reply);
   });
@@ -121,10 +121,10 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::ImportZone(grpc::CallbackServerContex
                                                       v1::Zone* response) {
   return runner_.Serve(context, "ImportZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
-    absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
-    if (!key.ok()) return reply(key.status());
-    absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request->propagation_timeout());
-    if (!w.ok()) return reply(w.status());
+    absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
+    if (!write.ok()) return reply(write.status());
+    const RequestKey* key = &write->key;
+    WriteOptions* w = &write->options;
     absl::StatusOr<Zone> in = ZoneFromProto(request->zone());
     if (!in.ok()) return reply(in.status());
     const absl::Time since = absl::Now();
@@ -141,6 +141,7 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::ImportZone(grpc::CallbackServerContex
     }
     if (!zone.ok()) return reply(zone.status());
     ZoneToProto(*zone, response);
+    if (w->validate_only) return reply(absl::OkStatus());
     ReplyAfterPropagation(
         manager_.propagation(), *w, zone->name, zone->serial, false, since,
         [response](const auto& states) { FillZonePropagation(response, states); }, reply);

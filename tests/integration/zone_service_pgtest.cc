@@ -416,6 +416,61 @@ TEST_F(ZoneServiceTest, RejectedBatchChangesNothing) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(ZoneServiceTest, ValidateOnlyOnZoneWritesAnswersAndKeepsNothing) {
+  const std::string zone = ZoneName();
+  const v1::Zone created = MustCreate(zone);
+
+  // UpdateZone: the zone as the update would leave it; a stale etag is
+  // ABORTED with where the zone stands.
+  v1::UpdateZoneRequest update;
+  update.mutable_zone()->set_name(zone);
+  update.mutable_zone()->set_account("acct-would-be");
+  update.mutable_update_mask()->add_paths("account");
+  update.set_validate_only(true);
+  v1::Zone answer;
+  ASSERT_TRUE(zones_->UpdateZone(Context().get(), update, &answer).ok());
+  EXPECT_EQ(answer.account(), "acct-would-be");
+  EXPECT_EQ(MustGet(zone).account(), created.account());
+  EXPECT_EQ(MustGet(zone).etag(), created.etag());
+  update.mutable_zone()->set_etag("v999");
+  grpc::Status status = zones_->UpdateZone(Context().get(), update, &answer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(DetailsOf(status).metadata["etag"], created.etag());
+
+  // DeleteZone: checked, not deleted.
+  v1::DeleteZoneRequest del;
+  del.set_zone(zone);
+  del.set_validate_only(true);
+  google::protobuf::Empty empty;
+  ASSERT_TRUE(zones_->DeleteZone(Context().get(), del, &empty).ok());
+  EXPECT_EQ(MustGet(zone).serial(), created.serial());
+  del.set_zone("missing-" + zone);
+  EXPECT_EQ(zones_->DeleteZone(Context().get(), del, &empty).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  del.set_allow_missing(true);
+  EXPECT_TRUE(zones_->DeleteZone(Context().get(), del, &empty).ok());
+
+  // ImportZone: the file read and checked, nothing created.
+  v1::ImportZoneRequest import;
+  const std::string imported = "imported-" + zone;
+  import.mutable_zone()->set_name(imported);
+  import.set_zone_file("$TTL 300\n@ IN A 192.0.2.1\nwww IN A 192.0.2.1\n");
+  import.set_validate_only(true);
+  ASSERT_TRUE(zones_->ImportZone(Context().get(), import, &answer).ok());
+  EXPECT_EQ(answer.name(), imported);
+  v1::GetZoneRequest get;
+  get.set_zone(imported);
+  EXPECT_EQ(zones_->GetZone(Context().get(), get, &answer).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  import.set_zone_file("@ IN A 192.0.2.300\n");
+  status = zones_->ImportZone(Context().get(), import, &answer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  import.mutable_zone()->set_name(zone);
+  import.set_zone_file("$TTL 300\n@ IN A 192.0.2.1\n");
+  EXPECT_EQ(zones_->ImportZone(Context().get(), import, &answer).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+}
+
 TEST_F(ZoneServiceTest, StaleSerialOrEtagIsAborted) {
   const std::string zone = ZoneName();
   v1::Zone created = MustCreate(zone);
