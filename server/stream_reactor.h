@@ -26,9 +26,11 @@ namespace dns {
 template <typename Derived, typename Message>
 class StreamReactor : public grpc::ServerWriteReactor<Message> {
  public:
+  // Holds the base: the derived object is not constructed yet when the
+  // link is made (a downcast then is undefined), only when it is used.
   struct Link {
     absl::Mutex mu;
-    Derived* reactor ABSL_GUARDED_BY(mu) = nullptr;
+    StreamReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
   };
 
   // Ends the stream once (later calls do nothing).
@@ -51,21 +53,21 @@ class StreamReactor : public grpc::ServerWriteReactor<Message> {
   static void WithReactor(const std::weak_ptr<Link>& weak, Fn fn) {
     std::shared_ptr<Link> link = weak.lock();
     if (!link) return;
-    Derived* reactor;
+    StreamReactor* reactor;
     {
       absl::MutexLock lock(&link->mu);
       reactor = link->reactor;
       if (reactor == nullptr) return;
       ++reactor->refs_;
     }
-    fn(*reactor);
+    fn(*static_cast<Derived*>(reactor));
     reactor->Release();
   }
 
  protected:
   StreamReactor() : link_(std::make_shared<Link>()) {
     absl::MutexLock lock(&link_->mu);
-    link_->reactor = static_cast<Derived*>(this);
+    link_->reactor = this;
   }
   virtual ~StreamReactor() = default;
 
