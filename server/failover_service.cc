@@ -79,8 +79,6 @@ class ExecuteReactor final : public StreamReactor<ExecuteReactor, v1::FailoverPr
     Pump();
   }
 
-  void OnCancel() override { End(absl::CancelledError("cancelled by the client")); }
-
   void OnDone() override {
     Unlink();
     EventHub::Subscription sub;

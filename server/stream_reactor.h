@@ -43,6 +43,8 @@ class StreamReactor : public grpc::ServerWriteReactor<Message> {
     this->Finish(ToGrpcStatus(status));
   }
 
+  void OnCancel() override { End(absl::CancelledError("cancelled by the client")); }
+
   void Release() {
     if (--refs_ == 0) delete static_cast<Derived*>(this);
   }

@@ -77,8 +77,6 @@ class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
     Pump();
   }
 
-  void OnCancel() override { End(absl::CancelledError("cancelled by the client")); }
-
   void OnDone() override {
     Unlink();
     std::shared_ptr<HealthSubscriber> sub;
