@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/match.h"
@@ -296,8 +297,10 @@ absl::StatusOr<MetricsResult> PgHealthStore::QueryMetrics(const MetricsQuery& qu
             const int base = 3 + static_cast<int>(i) * 3;
             const int count = r[base].is_null() ? 0 : r[base].as<int>();
             if (count == 0) continue;
+            // sum / n of equal samples can round one ulp above their max.
+            const double max = r[base + 2].as<double>();
             out.series[i].points.push_back(
-                {bucket, r[base + 1].as<double>(), r[base + 2].as<double>(), count});
+                {bucket, std::min(r[base + 1].as<double>(), max), max, count});
           }
         }
         out.availability =
