@@ -20,7 +20,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "dns/v1/failover_service.grpc.pb.h"
 #include "dns/v1/record_service.grpc.pb.h"
 #include "dns/v1/server_service.grpc.pb.h"
@@ -38,7 +40,9 @@ using google::protobuf::util::TimeUtil;
 constexpr char kUsage[] = R"(dnsctl: command line for the dns.v1 service
 
 Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND ...
-  (--server defaults to $DNSCTL_SERVER or 127.0.0.1:50051)
+  (--server defaults to $DNSCTL_SERVER or 127.0.0.1:50051; a --server
+  value without ':' names a PowerDNS server instead, for the commands that
+  take one, and dnsd is then reached at $DNSCTL_SERVER or the default)
 
   zone create NAME [--nameserver NS]... [--account A] [--customer C]
                    [--hosting-service H] [--kind native|master|slave]
@@ -46,6 +50,9 @@ Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND
   zone get NAME [--full]
   zone list [--account A] [--customer C] [--hosting-service H] [--prefix P]
             [--page-size N] [--page-token T]
+            [--server S --state in-sync|pending|error|skipped|out-of-sync]
+                  (with a PowerDNS server: each zone's state there; --state
+                  out-of-sync is every state but in-sync)
   zone update NAME [--etag E] [--account A] [--customer C] [--hosting-service H]
                    [--kind K] [--master M]... [--nameserver NS]... [--label K=V]...
   zone delete NAME [--etag E] [--allow-missing]
@@ -76,6 +83,17 @@ Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND
                   --resume-after ID first replays those after ID, 0 every
                   event kept; --timeout does not apply; --json prints every message,
                   heartbeats too, one JSON object a line)
+  server reconcile NAME [--apply] [--delete-extra] [--depth zones|serials|content]
+                   [--zone Z]... [--prefix P] [--account A] [--max-actions N] [--json]
+                  (a dry run unless --apply: prints what would be repaired;
+                  extra zones on the server are deleted only with --delete-extra)
+  consistency check [--server S] [--depth zones|serials|content] [--zone Z]...
+                    [--prefix P] [--account A] [--json]
+                  (the truth against one or every server: a line per
+                  finding, then a summary per server; exit 3 when anything
+                  differs; --json prints every streamed message)
+  consistency watch [--server-name S]... [--zone Z]... [--resume-after ID] [--json]
+                  (drift found/resolved and reconcile events as they happen)
   failover plan FROM_IP TO_IP SCOPE [--apex-www-only] [--ttl N] [--json]
                   (SCOPE: --all, --zone Z..., --account A, --customer C or
                   --hosting-service H; prints the RRsets that would change
@@ -123,7 +141,7 @@ struct Args {
 bool IsSwitch(const std::string& key) {
   return key == "full" || key == "allow-missing" || key == "help" || key == "skip-check" ||
          key == "json" || key == "all" || key == "apex-www-only" || key == "force" ||
-         key == "validate-only";
+         key == "validate-only" || key == "apply" || key == "delete-extra";
 }
 
 Args ParseArgs(int argc, char** argv) {
@@ -420,6 +438,7 @@ class Cli {
     if (group == "server") return Server(command);
     if (group == "failover") return Failover(command);
     if (group == "domain") return Domain(command);
+    if (group == "consistency") return Consistency(command);
     Fail("unknown command group '" + group + "'");
   }
 
@@ -496,6 +515,28 @@ class Cli {
       req.set_hosting_service_id(args_.Get("hosting-service"));
       req.set_name_prefix(args_.Get("prefix"));
       req.set_page_token(args_.Get("page-token"));
+      req.set_server(PdnsServerOption());
+      for (const auto& option : args_.All("state")) {
+        for (absl::string_view part : absl::StrSplit(option, ',', absl::SkipEmpty())) {
+          const std::string state = absl::AsciiStrToLower(part);
+          if (state == "in-sync" || state == "in_sync") {
+            req.add_propagation_states(v1::PROPAGATION_STATE_IN_SYNC);
+          } else if (state == "pending") {
+            req.add_propagation_states(v1::PROPAGATION_STATE_PENDING);
+          } else if (state == "error") {
+            req.add_propagation_states(v1::PROPAGATION_STATE_ERROR);
+          } else if (state == "skipped") {
+            req.add_propagation_states(v1::PROPAGATION_STATE_SKIPPED);
+          } else if (state == "out-of-sync" || state == "out_of_sync") {
+            req.add_propagation_states(v1::PROPAGATION_STATE_PENDING);
+            req.add_propagation_states(v1::PROPAGATION_STATE_ERROR);
+            req.add_propagation_states(v1::PROPAGATION_STATE_SKIPPED);
+          } else {
+            Fail("--state must be in-sync, pending, error, skipped or out-of-sync, not '" +
+                 state + "'");
+          }
+        }
+      }
       int size = 0;
       if (args_.Has("page-size") && !absl::SimpleAtoi(args_.Get("page-size"), &size)) {
         Fail("--page-size takes a number");
@@ -729,7 +770,180 @@ class Cli {
       return 0;
     }
     if (command == "watch") return Watch();
+    if (command == "reconcile") return Reconcile();
     Fail("unknown server command '" + command + "'");
+  }
+
+  // --server (a value without ':') or --server-name: a PowerDNS server.
+  std::string PdnsServerOption() {
+    std::string name = args_.Get("server-name");
+    const std::string server = args_.Get("server");
+    if (name.empty() && !server.empty() && server.find(':') == std::string::npos) name = server;
+    return name;
+  }
+
+  v1::ConsistencyDepth DepthOption(v1::ConsistencyDepth fallback) {
+    if (!args_.Has("depth")) return fallback;
+    const std::string d = absl::AsciiStrToLower(args_.Get("depth"));
+    if (d == "zones") return v1::CONSISTENCY_DEPTH_ZONES;
+    if (d == "serials") return v1::CONSISTENCY_DEPTH_SERIALS;
+    if (d == "content") return v1::CONSISTENCY_DEPTH_CONTENT;
+    Fail("--depth must be zones, serials or content, not '" + d + "'");
+  }
+
+  static std::string KindName(v1::FindingKind kind) {
+    return std::string(absl::StripPrefix(v1::FindingKind_Name(kind), "FINDING_KIND_"));
+  }
+
+  static std::string RRsetLine(const v1::RRset& rrset) {
+    std::vector<std::string> contents;
+    for (const auto& r : rrset.records()) {
+      contents.push_back(r.disabled() ? "(disabled) " + r.content() : r.content());
+    }
+    return absl::StrCat(rrset.ttl(), " [", absl::StrJoin(contents, ", "), "]");
+  }
+
+  int Consistency(const std::string& command) {
+    if (command == "watch") return WatchConsistency();
+    if (command != "check") Fail("unknown consistency command '" + command + "'");
+    v1::CheckConsistencyRequest req;
+    req.set_server(PdnsServerOption());
+    req.set_depth(DepthOption(v1::CONSISTENCY_DEPTH_SERIALS));
+    for (const auto& zone : args_.All("zone")) req.add_zones(zone);
+    req.set_name_prefix(args_.Get("prefix"));
+    req.set_account(args_.Get("account"));
+    const bool json = args_.Has("json");
+    grpc::ClientContext context;
+    Prepare(context, /*deadline=*/false);
+    std::unique_ptr<grpc::ClientReader<v1::CheckConsistencyResponse>> reader =
+        servers_->CheckConsistency(&context, req);
+    v1::CheckConsistencyResponse message;
+    int64_t findings = 0;
+    while (reader->Read(&message)) {
+      findings += message.findings_size();
+      if (json) {
+        std::cout << ToJson(message, /*compact=*/true) << std::endl;
+        continue;
+      }
+      for (const auto& f : message.findings()) {
+        std::string line = absl::StrCat(f.server(), "  ", f.zone().empty() ? "-" : f.zone(), "  ",
+                                        KindName(f.kind()));
+        if (f.has_truth_rrset() || f.has_server_rrset()) {
+          const v1::RRset& named = f.has_truth_rrset() ? f.truth_rrset() : f.server_rrset();
+          absl::StrAppend(&line, "  ", named.name(), " ", named.type());
+        }
+        absl::StrAppend(&line, "  ", f.detail());
+        std::cout << line << std::endl;
+        if (f.kind() == v1::FINDING_KIND_RRSET_DIFFERENT) {
+          std::cout << "    truth:  " << RRsetLine(f.truth_rrset()) << "\n"
+                    << "    server: " << RRsetLine(f.server_rrset()) << std::endl;
+        }
+      }
+      if (message.has_summary()) {
+        const auto& sum = message.summary();
+        for (const auto& s : sum.servers()) {
+          std::cout << absl::StrCat(
+                           s.server(), ": ", s.zones_checked(), " zones checked (",
+                           absl::AsciiStrToLower(absl::StripPrefix(
+                               v1::ConsistencyDepth_Name(s.depth()), "CONSISTENCY_DEPTH_")),
+                           "), ", s.zones_differing(), " differ, ", s.findings(), " findings",
+                           s.complete() ? "" : absl::StrCat(", INCOMPLETE: ", s.error()))
+                    << std::endl;
+        }
+        std::cout << absl::StrCat(sum.zones_in_scope(), " zones in scope, ", sum.findings(),
+                                  " findings in ",
+                                  absl::StrFormat("%.1f s", TimeUtil::DurationToMilliseconds(
+                                                               sum.duration()) / 1000.0))
+                  << std::endl;
+      }
+    }
+    grpc::Status status = reader->Finish();
+    if (!status.ok()) return Report(status, context);
+    return findings > 0 ? 3 : 0;
+  }
+
+  int Reconcile() {
+    v1::ReconcileServerRequest req;
+    req.set_server(Arg(2, "server name"));
+    req.set_dry_run(!args_.Has("apply"));
+    req.set_delete_extra(args_.Has("delete-extra"));
+    req.set_depth(DepthOption(v1::CONSISTENCY_DEPTH_UNSPECIFIED));
+    for (const auto& zone : args_.All("zone")) req.add_zones(zone);
+    req.set_name_prefix(args_.Get("prefix"));
+    req.set_account(args_.Get("account"));
+    req.set_request_id(args_.Get("request-id"));
+    if (args_.Has("max-actions")) {
+      int n = 0;
+      if (!absl::SimpleAtoi(args_.Get("max-actions"), &n)) Fail("--max-actions takes a number");
+      req.set_max_actions(n);
+    }
+    v1::ReconcileServerResponse resp;
+    grpc::ClientContext context;
+    Prepare(context, /*deadline=*/false);
+    grpc::Status status = servers_->ReconcileServer(&context, req, &resp);
+    if (!status.ok()) return Report(status, context);
+    if (args_.Has("json")) {
+      PrintJson(resp);
+      return 0;
+    }
+    for (const auto& a : resp.actions()) {
+      const std::string type(
+          absl::StripPrefix(v1::ReconcileActionType_Name(a.type()), "RECONCILE_ACTION_TYPE_"));
+      std::cout << absl::StrCat(a.zone(), "  ", type, "  ", a.reason()) << std::endl;
+      for (const auto& r : a.replace_rrsets()) {
+        std::cout << "    replace " << r.name() << " " << r.type() << " " << RRsetLine(r)
+                  << std::endl;
+      }
+      for (const auto& r : a.delete_rrsets()) {
+        std::cout << "    delete  " << r.name() << " " << r.type() << std::endl;
+      }
+    }
+    std::cout << absl::StrCat(resp.dry_run() ? "dry run: " : "applied: ", resp.actions_total(),
+                              " actions on ", resp.server(), " (", resp.zones_checked(),
+                              " zones checked",
+                              resp.dry_run() ? "; nothing changed, --apply to repair)"
+                                             : absl::StrCat("; event ", resp.event_id(), ")"))
+              << std::endl;
+    return 0;
+  }
+
+  int WatchConsistency() {
+    v1::WatchConsistencyRequest req;
+    for (const auto& server : args_.All("server-name")) req.add_servers(server);
+    for (const auto& zone : args_.All("zone")) req.add_zones(zone);
+    if (args_.Has("resume-after")) {
+      int64_t id = 0;
+      if (!absl::SimpleAtoi(args_.Get("resume-after"), &id) || id < 0) {
+        Fail("--resume-after takes an event id");
+      }
+      req.set_resume_after(id);
+    }
+    const bool json = args_.Has("json");
+    grpc::ClientContext context;
+    Prepare(context, /*deadline=*/false);
+    std::unique_ptr<grpc::ClientReader<v1::ConsistencyEvent>> reader =
+        servers_->WatchConsistency(&context, req);
+    v1::ConsistencyEvent event;
+    while (reader->Read(&event)) {
+      if (json) {
+        std::cout << ToJson(event, /*compact=*/true) << std::endl;
+        continue;
+      }
+      if (event.type() == v1::CONSISTENCY_EVENT_TYPE_HEARTBEAT) continue;
+      const std::string type(
+          absl::StripPrefix(v1::ConsistencyEventType_Name(event.type()), "CONSISTENCY_EVENT_TYPE_"));
+      std::cout << absl::StrCat("#", event.id(), " ", TimeUtil::ToString(event.time()), " ", type,
+                                " ", event.server(), " ", event.zone(),
+                                event.zone().empty() ? "" : " ",
+                                event.kind() ? KindName(event.kind()) + " " : "", event.detail())
+                << std::endl;
+    }
+    grpc::Status status = reader->Finish();
+    if (status.ok()) return 0;
+    Report(status, context);
+    const std::string last_id = ErrorMetadata(status, "last_id");
+    if (!last_id.empty()) std::cerr << "resume with --resume-after " << last_id << "\n";
+    return 1;
   }
 
   // server watch: prints health events until the stream ends.
@@ -1045,6 +1259,9 @@ int main(int argc, char** argv) {
   }
   const char* env = std::getenv("DNSCTL_SERVER");
   std::string server = args.Get("server", env ? env : "127.0.0.1:50051");
+  // A value without a port names a PowerDNS server (consistency check, zone
+  // list): dnsd is then where it would be without the option.
+  if (server.find(':') == std::string::npos) server = env ? env : "127.0.0.1:50051";
   auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
   return Cli(args, channel).Run();
 }

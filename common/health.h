@@ -66,7 +66,22 @@ struct HealthState {
   std::vector<std::string> failing_checks;  // sorted
 };
 
-enum class HealthEventType { kStatusChanged, kAlertRaised, kAlertCleared, kCheckFailed };
+// Consistency events share the table, the ids and the feed; WatchHealth
+// and WatchConsistency each see their own types.
+enum class HealthEventType {
+  kStatusChanged,
+  kAlertRaised,
+  kAlertCleared,
+  kCheckFailed,
+  kDriftFound,
+  kDriftResolved,
+  kReconcileApplied,
+};
+
+inline bool IsConsistencyEvent(HealthEventType type) {
+  return type == HealthEventType::kDriftFound || type == HealthEventType::kDriftResolved ||
+         type == HealthEventType::kReconcileApplied;
+}
 
 inline const char* HealthEventTypeName(HealthEventType type) {
   switch (type) {
@@ -78,6 +93,12 @@ inline const char* HealthEventTypeName(HealthEventType type) {
       return "ALERT_CLEARED";
     case HealthEventType::kCheckFailed:
       return "CHECK_FAILED";
+    case HealthEventType::kDriftFound:
+      return "DRIFT_FOUND";
+    case HealthEventType::kDriftResolved:
+      return "DRIFT_RESOLVED";
+    case HealthEventType::kReconcileApplied:
+      return "RECONCILE_APPLIED";
   }
   return "STATUS_CHANGED";
 }
@@ -86,6 +107,9 @@ inline HealthEventType HealthEventTypeFromName(const std::string& name) {
   if (name == "ALERT_RAISED") return HealthEventType::kAlertRaised;
   if (name == "ALERT_CLEARED") return HealthEventType::kAlertCleared;
   if (name == "CHECK_FAILED") return HealthEventType::kCheckFailed;
+  if (name == "DRIFT_FOUND") return HealthEventType::kDriftFound;
+  if (name == "DRIFT_RESOLVED") return HealthEventType::kDriftResolved;
+  if (name == "RECONCILE_APPLIED") return HealthEventType::kReconcileApplied;
   return HealthEventType::kStatusChanged;
 }
 
@@ -100,6 +124,13 @@ struct HealthEvent {
   std::string alert;  // alert or check name
   double value = 0;
   double threshold = 0;
+  // Consistency events (reason holds the detail).
+  std::string zone;
+  std::string kind;  // FindingKindName
+  uint32_t truth_serial = 0;
+  uint32_t server_serial = 0;
+  int64_t count = 0;
+  std::string request_id;
 };
 
 // What counting one round did: the server's new state and the events it

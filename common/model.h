@@ -111,6 +111,13 @@ inline ServerStatus ServerStatusFromName(const std::string& name) {
   return ServerStatus::kUnspecified;
 }
 
+struct PropagationCounts {
+  int64_t pending = 0;
+  int64_t in_sync = 0;
+  int64_t error = 0;
+  int64_t skipped = 0;
+};
+
 // A registered PowerDNS server. api_key is the plain key: filled only where
 // the service itself needs it (talking to the server), never on the way out.
 struct Server {
@@ -132,6 +139,8 @@ struct Server {
   std::string etag;
   absl::Time create_time;
   absl::Time update_time;
+  // Zones by propagation state on this server (GetServer, ListServers).
+  PropagationCounts propagation_counts;
 };
 
 }  // namespace dns

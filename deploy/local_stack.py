@@ -12,14 +12,18 @@ As a command (state in .stack/ at the repo root, or $DNS_STACK_DIR):
 As a module (tests):
 
     pg = start_postgres(state_dir)                 # creates database "dns"
+    standby = start_standby(state_dir, pg)         # a streaming hot standby of it
     pdns = start_pdns(state_dir, pg)               # gpgsql on that database
     dnsd = start_dnsd(state_dir, pg, ["--flag"])   # runs `dnsd migrate` first
-    stop_all({"postgres": pg, "pdns": [pdns], "dnsd": [dnsd]})
+    stop_all({"postgres": pg, "standby": standby, "pdns": [pdns], "dnsd": [dnsd]})
 
-Everything listens on 127.0.0.1 only, on free ports. PostgreSQL runs as user
-`postgres` (it refuses root) with trust authentication for user postgres;
-PowerDNS runs with every cache off, so it answers what the database holds at
-once. Binaries: $DNSD_BIN (default build/server/dnsd), $DNSCTL_BIN (default
+`up` starts PostgreSQL, a streaming standby of it, three pdns_servers (two
+SHARED_DB on gpgsql, "pdns-shared" reading the primary and "ns-standby"
+reading the standby, and "pdns-api", API mode on gsqlite3) and dnsd, and
+registers the servers. Everything listens on 127.0.0.1 only, on free ports.
+PostgreSQL runs as user `postgres` (it refuses root) with trust
+authentication for user postgres; PowerDNS runs with every cache off, so it
+answers what the database holds at once. Binaries: $DNSD_BIN (default build/server/dnsd), $DNSCTL_BIN (default
 build/cli/dnsctl). Standard library only.
 """
 
@@ -268,10 +272,22 @@ def start_postgres(state_dir: str | Path, dbname: str = "dns", fsync: bool = Fal
                            "-U", "postgres", "--no-sync", "-E", "UTF8",
                            "--locale=C.UTF-8"]), "initdb")
     port = port or free_port()
+    pg = _start_postmaster(pg_dir, data_dir, log, port, dbname, fsync, max_connections)
+    exists = psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'", db="postgres")
+    if not exists.strip():
+        psql(pg, f'CREATE DATABASE "{dbname}"', db="postgres")
+    return pg
+
+
+def _start_postmaster(pg_dir: Path, data_dir: Path, log: Path, port: int, dbname: str,
+                      fsync: bool, max_connections: int, extra: str = "") -> dict:
+    """pg_ctl start on `data_dir` (the postmaster outlives this process), then
+    waits until it accepts connections; returns the dict psql() and
+    stop_postgres() take."""
     options = (f"-p {port} -k {pg_dir} -c listen_addresses=127.0.0.1 "
                f"-c fsync={'on' if fsync else 'off'} "
                f"-c full_page_writes={'on' if fsync else 'off'} "
-               f"-c max_connections={max_connections}")
+               f"-c max_connections={max_connections}{extra}")
     try:
         _run(_as_postgres([str(PG_BIN / "pg_ctl"), "start", "-D", str(data_dir), "-l", str(log),
                            "-w", "-t", str(int(START_TIMEOUT)), "-o", options]), "pg_ctl start")
@@ -287,9 +303,64 @@ def start_postgres(state_dir: str | Path, dbname: str = "dns", fsync: bool = Fal
         if time.monotonic() > deadline:
             raise StackError(f"PostgreSQL not ready; log tail:\n{log_tail(log)}")
         time.sleep(0.1)
-    exists = psql(pg, f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'", db="postgres")
-    if not exists.strip():
-        psql(pg, f'CREATE DATABASE "{dbname}"', db="postgres")
+    return pg
+
+
+def _allow_loopback_replication(primary_pg: dict) -> None:
+    """Makes sure the primary lets user postgres replicate from 127.0.0.1
+    without a password (initdb -A trust writes such a line; should it be
+    missing, ours goes first, since the first matching line decides)."""
+    rule = psql(primary_pg, "SELECT count(*) FROM pg_hba_file_rules WHERE type = 'host' "
+                "AND 'replication' = ANY(database) AND (user_name && '{all,postgres}') "
+                "AND address = '127.0.0.1' AND netmask = '255.255.255.255' "
+                "AND auth_method = 'trust'", db="postgres")
+    if int(rule.strip() or 0) > 0:
+        return
+    hba = psql(primary_pg, "SHOW hba_file", db="postgres").strip()
+    _run(_as_postgres(["sed", "-i", "1i host replication postgres 127.0.0.1/32 trust", hba]),
+         "adding a replication line to pg_hba.conf")
+    psql(primary_pg, "SELECT pg_reload_conf()", db="postgres")
+
+
+def start_standby(state_dir: str | Path, primary_pg: dict, fsync: bool = False,
+                  port: int | None = None) -> dict:
+    """A streaming hot standby of `primary_pg` (a start_postgres() dict) on
+    its own free 127.0.0.1 port and directory: pg_basebackup -R -X stream
+    (standby.signal and primary_conninfo pointing at the primary), then
+    pg_ctl start with hot_standby on, waited for until it is in recovery.
+    Returns a dict shaped like start_postgres()'s (psql() and stop_postgres()
+    take it) plus primary_port."""
+    state_dir = Path(state_dir).resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    uid, gid = _postgres_ids()
+    pg_dir = state_dir / "standby"
+    pg_dir.mkdir(exist_ok=True)
+    os.chown(pg_dir, uid, gid)
+    os.chmod(pg_dir, 0o700)
+    if not _postgres_can_use(pg_dir):
+        pg_dir = Path(tempfile.mkdtemp(prefix="dns-stack-standby-"))
+        os.chown(pg_dir, uid, gid)
+    data_dir = pg_dir / "data"
+    log = pg_dir / "postgres.log"
+    if not (data_dir / "standby.signal").exists():
+        shutil.rmtree(data_dir, ignore_errors=True)  # a copy cut short
+        _allow_loopback_replication(primary_pg)
+        _run(_as_postgres([str(PG_BIN / "pg_basebackup"), "-h", primary_pg["host"],
+                           "-p", str(primary_pg["port"]), "-U", "postgres",
+                           "-D", str(data_dir), "-R", "-X", "stream",
+                           "--checkpoint=fast", "--no-sync"]), "pg_basebackup")
+    # A hot standby refuses to start with fewer connections than its primary.
+    max_connections = int(psql(primary_pg, "SHOW max_connections", db="postgres").strip())
+    port = port or free_port()
+    pg = _start_postmaster(pg_dir, data_dir, log, port, primary_pg["dbname"], fsync,
+                           max_connections, " -c hot_standby=on")
+    pg["primary_port"] = primary_pg["port"]
+    deadline = time.monotonic() + START_TIMEOUT
+    while psql(pg, "SELECT pg_is_in_recovery()", db="postgres").strip() != "t":
+        if time.monotonic() > deadline:
+            raise StackError(f"PostgreSQL on port {port} is not a standby; log tail:\n"
+                             f"{log_tail(log)}")
+        time.sleep(0.1)
     return pg
 
 
@@ -435,15 +506,17 @@ def _as_list(value: Any) -> list:
 
 
 def stop_all(state: dict | None) -> None:
-    """Stops dnsd(s), pdns server(s) and PostgreSQL of a state dict
-    ({"postgres": pg, "pdns": [..] or {..}, "dnsd": [..] or {..}}).
-    Never raises for an already stopped process."""
+    """Stops dnsd(s), pdns server(s), the standby and PostgreSQL of a state
+    dict ({"postgres": pg, "standby": pg, "pdns": [..] or {..}, "dnsd": [..]
+    or {..}}). Never raises for an already stopped process."""
     if not state:
         return
     for dnsd in _as_list(state.get("dnsd")):
         stop_dnsd(dnsd)
     for pdns in _as_list(state.get("pdns")):
         stop_pdns(pdns)
+    if state.get("standby"):
+        stop_postgres(state["standby"])
     if state.get("postgres"):
         stop_postgres(state["postgres"])
 
@@ -466,18 +539,19 @@ def _save_state(state_dir: Path, state: dict) -> None:
 
 
 def _remove_state(state_dir: Path, state: dict | None) -> None:
-    pg_dir = (state or {}).get("postgres", {}).get("dir")
+    pg_dirs = [((state or {}).get(key) or {}).get("dir") for key in ("postgres", "standby")]
     shutil.rmtree(state_dir, ignore_errors=True)
-    if pg_dir and not Path(pg_dir).is_relative_to(state_dir):
-        shutil.rmtree(pg_dir, ignore_errors=True)
+    for pg_dir in pg_dirs:
+        if pg_dir and not Path(pg_dir).is_relative_to(state_dir):
+            shutil.rmtree(pg_dir, ignore_errors=True)
 
 
 def _stack_alive(state: dict) -> bool:
     processes = _as_list(state.get("dnsd")) + _as_list(state.get("pdns"))
     if any(pid_alive(p.get("pid")) for p in processes):
         return True
-    pg = state.get("postgres")
-    return bool(pg) and pid_alive(_postmaster_pid(Path(pg["data_dir"])))
+    return any(pid_alive(_postmaster_pid(Path(pg["data_dir"])))
+               for pg in (state.get("postgres"), state.get("standby")) if pg)
 
 
 SERVER_MODES = {"gpgsql": "shared-db", "gsqlite3": "api"}
@@ -505,10 +579,14 @@ def print_endpoints(state: dict) -> None:
     dnsd = _as_list(state.get("dnsd"))[0]
     servers = "\n".join(
         f"  PowerDNS {SERVER_MODES[p['backend']]:9} DNS 127.0.0.1:{p['dns_port']}  "
-        f"API {p['api_url']}  (log {p['log']})" for p in pdns_all)
+        f"API {p['api_url']}  (log {p['log']})"
+        + ("  reads the standby" if p.get("reads") == "standby" else "") for p in pdns_all)
+    standby = state.get("standby")
+    standby_line = (f"\n  PG standby     {standby['url']}   (log {standby['log']})"
+                    if standby else "")
     print(f"""dns.v1 local stack ({state['state_dir']}):
   dnsd gRPC      {dnsd['target']}   (log {dnsd['log']})
-  PostgreSQL     {pg['url']}   (log {pg['log']})
+  PostgreSQL     {pg['url']}   (log {pg['log']}){standby_line}
 {servers}
   PowerDNS API key: {pdns['api_key']}
 Try:
@@ -541,6 +619,14 @@ def cmd_up(state_dir: Path) -> int:
         print("starting pdns_server (gsqlite3, API) ...", flush=True)
         state["pdns"].append(start_pdns(state_dir, None, backend="gsqlite3", name="pdns-api"))
         _save_state(state_dir, state)
+        print("starting a PostgreSQL streaming standby ...", flush=True)
+        state["standby"] = start_standby(state_dir, state["postgres"])
+        _save_state(state_dir, state)
+        print("starting pdns_server (gpgsql on the standby, SHARED_DB) ...", flush=True)
+        standby_pdns = start_pdns(state_dir, state["standby"], name="ns-standby")
+        standby_pdns["reads"] = "standby"
+        state["pdns"].append(standby_pdns)
+        _save_state(state_dir, state)
         print("starting dnsd ...", flush=True)
         # A throwaway sealing key for the local stack's PowerDNS API keys.
         secret = base64.b64encode(os.urandom(32)).decode()
@@ -548,7 +634,7 @@ def cmd_up(state_dir: Path) -> int:
                                     [f"--default_nameservers={DEFAULT_NAMESERVERS}"],
                                     migrate=False, env={"DNSD_SECRET_KEY": secret})]
         _save_state(state_dir, state)
-        print("registering both PowerDNS servers with dnsd ...", flush=True)
+        print("registering the PowerDNS servers with dnsd ...", flush=True)
         register_servers(state)
     except (StackError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -582,17 +668,43 @@ def cmd_status(state_dir: Path) -> int:
                             stdin=subprocess.DEVNULL).returncode == 0
         ok &= up
         print(f"postgres  {'UP  ' if up else 'DOWN'} {pg['url']}")
+    standby = state.get("standby")
+    if standby:
+        try:
+            recovering = psql(standby, "SELECT pg_is_in_recovery()", db="postgres").strip()
+        except StackError:
+            recovering = ""
+        up = recovering == "t"
+        ok &= up
+        behind = "?"
+        if up and pg:
+            try:
+                # WAL the primary wrote that the standby has not replayed yet.
+                lsn = psql(pg, "SELECT pg_current_wal_lsn()", db="postgres").strip()
+                behind = psql(standby, f"SELECT pg_wal_lsn_diff('{lsn}', "
+                              "pg_last_wal_replay_lsn())", db="postgres").strip()
+            except StackError:
+                pass
+        print(f"standby   {'UP  ' if up else 'DOWN'} {standby['url']} (standby of port "
+              f"{standby.get('primary_port')}"
+              + (f", replay {behind} bytes behind)" if up else ")"))
     for pdns in _as_list(state.get("pdns")):
         up = pid_alive(pdns["pid"]) and \
             _api_get(f"{pdns['api_url']}/api/v1/servers/localhost", pdns["api_key"])[0] == 200
         ok &= up
         print(f"pdns      {'UP  ' if up else 'DOWN'} dns 127.0.0.1:{pdns['dns_port']} "
-              f"api {pdns['api_url']} pid {pdns['pid']}")
+              f"api {pdns['api_url']} pid {pdns['pid']}"
+              + (" (reads the standby)" if pdns.get("reads") == "standby" else ""))
     for dnsd in _as_list(state.get("dnsd")):
         up = pid_alive(dnsd["pid"]) and port_open(dnsd["port"])
         ok &= up
         print(f"dnsd      {'UP  ' if up else 'DOWN'} {dnsd['target']} pid {dnsd['pid']}")
     return 0 if ok else 1
+
+
+def _demo_label(pdns: dict) -> str:
+    mode = SERVER_MODES[pdns["backend"]]
+    return f"{mode}, reads the standby" if pdns.get("reads") == "standby" else mode
 
 
 def cmd_demo(state_dir: Path) -> int:
@@ -652,7 +764,7 @@ def cmd_demo(state_dir: Path) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     for pdns in _as_list(state["pdns"]):
-        mode = SERVER_MODES[pdns["backend"]]
+        mode = _demo_label(pdns)
         answer = dig(pdns, "www.shop.demo.example", "A")
         print(f"$ dig +short @127.0.0.1 -p {pdns['dns_port']} www.shop.demo.example A   # {mode}"
               f"\n{answer}", flush=True)
@@ -661,7 +773,7 @@ def cmd_demo(state_dir: Path) -> int:
                   f"{replacement}", file=sys.stderr)
             return 1
     for pdns in _as_list(state["pdns"]):
-        mode = SERVER_MODES[pdns["backend"]]
+        mode = _demo_label(pdns)
         print(f"$ dig +short @127.0.0.1 -p {pdns['dns_port']} www.demo.example A   # {mode}",
               flush=True)
         answer = ""
@@ -679,9 +791,13 @@ def cmd_demo(state_dir: Path) -> int:
             print(f"error: {mode} PowerDNS answered {answer!r}, expected 192.0.2.10",
                   file=sys.stderr)
             return 1
+    standby_note = (" and by the SHARED_DB server reading the streaming standby (once replayed "
+                    "there)" if any(p.get("reads") == "standby" for p in _as_list(state["pdns"]))
+                    else "")
     print("demo OK: www.demo.example A 192.0.2.10 is served by the SHARED_DB server (from the "
-          "database) and by the API server (pushed through its HTTP API); shop.demo.example "
-          f"was provisioned in one call and failed over to {replacement} on every server")
+          "database), by the API server (pushed through its HTTP API)"
+          f"{standby_note}; shop.demo.example was provisioned in one call and failed over to "
+          f"{replacement} on every server")
     return 0
 
 

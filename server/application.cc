@@ -27,6 +27,10 @@
 #include "server/health/fleet_health.h"
 #include "server/health/health_checker.h"
 #include "server/health/health_feed.h"
+#include "server/check_consistency.h"
+#include "server/consistency/consistency_checker.h"
+#include "server/consistency/consistency_sweeper.h"
+#include "server/consistency/reconciler.h"
 #include "server/failover/failover_manager.h"
 #include "server/failover_service.h"
 #include "server/health_reporter.h"
@@ -41,6 +45,7 @@
 #include "server/zone_manager.h"
 #include "server/zone_service.h"
 #include "storage/connection_pool.h"
+#include "storage/pg_consistency_store.h"
 #include "storage/pg_failover_store.h"
 #include "storage/pg_health_store.h"
 #include "storage/pg_leader_lock.h"
@@ -160,6 +165,11 @@ struct Application::Parts {
   std::unique_ptr<ZoneServiceImpl> zone_service;
   std::unique_ptr<RecordServiceImpl> record_service;
   std::unique_ptr<ServerServiceImpl> server_service;
+  std::unique_ptr<PgConsistencyStore> consistency_store;
+  std::unique_ptr<ConsistencyChecker> checker;
+  std::unique_ptr<Reconciler> reconciler;
+  std::unique_ptr<ConsistencySweeper> sweeper;
+  std::unique_ptr<BackgroundCalls> background;
   std::unique_ptr<PgFailoverStore> failover_store;
   std::unique_ptr<FailoverManager> failover_manager;
   std::unique_ptr<FailoverServiceImpl> failover_service;
@@ -347,6 +357,27 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   health_services.timers = p->timers.get();
   health_services.metrics = metrics;
   health_services.watch.default_heartbeat = c.health.watch_heartbeat;
+  p->consistency_store = std::make_unique<PgConsistencyStore>(p->pool);
+  ServerDirectory* directory = &p->propagator->directory();
+  FleetAccess fleet_access;
+  fleet_access.servers = [directory] { return directory->Servers(); };
+  fleet_access.client = [directory](const std::string& server) {
+    std::optional<ServerDirectory::Entry> entry = directory->Find(server);
+    return entry ? entry->client : std::shared_ptr<pdns::PdnsClient>();
+  };
+  p->checker =
+      std::make_unique<ConsistencyChecker>(*p->consistency_store, fleet_access, *p->prober);
+  p->reconciler = std::make_unique<Reconciler>(*p->consistency_store, *p->checker);
+  SweepOptions sweep;
+  sweep.interval = c.consistency.interval;
+  sweep.content_interval = c.consistency.content_interval;
+  sweep.grace = c.consistency.grace;
+  p->sweeper = std::make_unique<ConsistencySweeper>(*p->checker, *p->consistency_store,
+                                                    fleet_access.servers, RealClock(), sweep);
+  p->background = std::make_unique<BackgroundCalls>(std::max(1, c.consistency.max_checks));
+  health_services.checker = p->checker.get();
+  health_services.reconciler = p->reconciler.get();
+  health_services.background = p->background.get();
   p->server_service =
       std::make_unique<ServerServiceImpl>(*p->server_manager, *p->runner, health_services);
 
@@ -453,6 +484,11 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
                    [failovers, failover_retention]() -> absl::Status {
                      return failovers->Housekeep(failover_retention);
                    }});
+  if (c.consistency.interval > absl::ZeroDuration()) {
+    ConsistencySweeper* sweeper = p->sweeper.get();
+    p->jobs->Add(Job{"consistency_sweep", c.consistency.interval,
+                     [sweeper]() -> absl::Status { return sweeper->Kick(); }, /*quiet=*/true});
+  }
   p->jobs->Start();
 
   // State gauges, refreshed at each scrape; the backlog is read from the
@@ -533,6 +569,10 @@ void Application::Shutdown(absl::Duration grace) {
   // Abandons PowerDNS calls in flight and gives leased work back.
   p.propagator->Stop();
   if (p.jobs) p.jobs->Stop();
+  // Checks and reconciles on threads of their own end at their next page
+  // (their calls were cancelled, their PowerDNS calls abandoned).
+  if (p.sweeper) p.sweeper->Stop();
+  if (p.background) p.background->Drain();
   // Rounds in flight fail at once rather than wait for a stalled server.
   if (p.health_clients) p.health_clients->AbortAll();
   if (p.fleet_health) p.fleet_health->Stop();

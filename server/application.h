@@ -43,6 +43,17 @@ struct FailoverConfig {
   absl::Duration retention = absl::Hours(24 * 90);
 };
 
+// Consistency checks, sweeps and reconciles.
+struct ConsistencyConfig {
+  // SERIALS sweeps of every server (0: none); CONTENT sweeps.
+  absl::Duration interval = absl::Seconds(60);
+  absl::Duration content_interval = absl::Hours(24);
+  // A zone still being propagated counts as drift only after this.
+  absl::Duration grace = absl::Seconds(30);
+  // CheckConsistency and ReconcileServer calls running at once.
+  int max_checks = 4;
+};
+
 struct AppConfig {
   std::string listen = "0.0.0.0:50051";
   // Empty: no metrics port.
@@ -83,6 +94,7 @@ struct AppConfig {
   absl::Duration housekeeping_interval = absl::Minutes(1);
   HealthConfig health;
   FailoverConfig failover;
+  ConsistencyConfig consistency;
 };
 
 class Application {

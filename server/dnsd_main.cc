@@ -147,6 +147,15 @@ ABSL_FLAG(absl::Duration, failover_confirm_timeout, absl::Minutes(10),
           "ends INCOMPLETE (propagation goes on).");
 ABSL_FLAG(absl::Duration, failover_retention, absl::Hours(24 * 90),
           "How long finished failover operations are kept.");
+ABSL_FLAG(absl::Duration, consistency_interval, absl::Seconds(60),
+          "How often the leader sweeps every server at depth SERIALS (0: no sweeps).");
+ABSL_FLAG(absl::Duration, consistency_content_interval, absl::Hours(24),
+          "How often a sweep goes to depth CONTENT (RRset by RRset on API servers).");
+ABSL_FLAG(absl::Duration, consistency_grace, absl::Seconds(30),
+          "How long a zone may be on its way to a server before a sweep counts it as drift.");
+ABSL_FLAG(int, max_consistency_checks, 4,
+          "CheckConsistency and ReconcileServer calls running at once; more are refused with "
+          "RESOURCE_EXHAUSTED.");
 
 namespace dns {
 namespace {
@@ -168,7 +177,8 @@ constexpr const char* kFlagNames[] = {
     "health_alert_cpu_percent", "health_alert_memory_percent", "health_memory_limit_bytes",
     "health_alert_zones_out_of_sync", "health_sample_retention", "health_event_retention",
     "watch_heartbeat", "watch_buffer", "failover_max_share", "failover_confirm_timeout",
-    "failover_retention"};
+    "failover_retention", "consistency_interval", "consistency_content_interval",
+    "consistency_grace", "max_consistency_checks"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
@@ -279,6 +289,10 @@ AppConfig ConfigFromFlags() {
   c.failover.max_share = absl::GetFlag(FLAGS_failover_max_share);
   c.failover.confirm_timeout = absl::GetFlag(FLAGS_failover_confirm_timeout);
   c.failover.retention = absl::GetFlag(FLAGS_failover_retention);
+  c.consistency.interval = absl::GetFlag(FLAGS_consistency_interval);
+  c.consistency.content_interval = absl::GetFlag(FLAGS_consistency_content_interval);
+  c.consistency.grace = absl::GetFlag(FLAGS_consistency_grace);
+  c.consistency.max_checks = absl::GetFlag(FLAGS_max_consistency_checks);
   return c;
 }
 

@@ -81,6 +81,21 @@ void ZoneToProto(const Zone& zone, v1::Zone* proto) {
   for (const auto& p : zone.propagation) PropagationToProto(p, proto->add_propagation());
 }
 
+std::optional<PropagationState> PropagationStateFromProto(int state) {
+  switch (state) {
+    case v1::PROPAGATION_STATE_PENDING:
+      return PropagationState::kPending;
+    case v1::PROPAGATION_STATE_IN_SYNC:
+      return PropagationState::kInSync;
+    case v1::PROPAGATION_STATE_ERROR:
+      return PropagationState::kError;
+    case v1::PROPAGATION_STATE_SKIPPED:
+      return PropagationState::kSkipped;
+    default:
+      return std::nullopt;
+  }
+}
+
 void PropagationToProto(const ServerPropagation& p, v1::ServerPropagation* proto) {
   proto->set_server(p.server);
   switch (p.state) {
@@ -266,6 +281,11 @@ void ServerToProto(const Server& server, v1::Server* proto) {
   proto->set_maintenance(server.maintenance);
   proto->set_status_reason(server.status_reason);
   for (const auto& alert : server.active_alerts) proto->add_active_alerts(alert);
+  v1::PropagationCounts* counts = proto->mutable_propagation_counts();
+  counts->set_pending(server.propagation_counts.pending);
+  counts->set_in_sync(server.propagation_counts.in_sync);
+  counts->set_error(server.propagation_counts.error);
+  counts->set_skipped(server.propagation_counts.skipped);
   proto->set_etag(server.etag);
   *proto->mutable_create_time() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(server.create_time));
@@ -360,6 +380,8 @@ void HealthEventToProto(const HealthEvent& event, v1::HealthEvent* proto) {
       break;
     case HealthEventType::kCheckFailed:
       proto->set_type(v1::HEALTH_EVENT_TYPE_CHECK_FAILED);
+      break;
+    default:  // consistency events go to WatchConsistency only
       break;
   }
   proto->set_server(event.server);

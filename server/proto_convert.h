@@ -25,6 +25,8 @@ namespace dns {
 absl::StatusOr<Zone> ZoneFromProto(const v1::Zone& proto);
 void ZoneToProto(const Zone& zone, v1::Zone* proto);
 void PropagationToProto(const ServerPropagation& p, v1::ServerPropagation* proto);
+// nullopt for UNSPECIFIED and unknown values.
+std::optional<PropagationState> PropagationStateFromProto(int state);
 // Replaces zone.propagation with `states`.
 void FillZonePropagation(v1::Zone* zone, const std::vector<ServerPropagation>& states);
 RRset RRsetFromProto(const v1::RRset& proto);

@@ -329,7 +329,24 @@ absl::StatusOr<Server> ServerManager::RegisterServer(ServerRegistration reg,
 
 absl::StatusOr<Server> ServerManager::GetServer(const std::string& name) {
   if (auto bad = CheckServerName(name)) return InvalidField("name", *bad);
-  return store_.GetServer(name);
+  absl::StatusOr<Server> server = store_.GetServer(name);
+  if (!server.ok()) return server;
+  std::vector<Server> one = {*std::move(server)};
+  AddCounts(one);
+  return std::move(one.front());
+}
+
+void ServerManager::AddCounts(std::vector<Server>& servers) {
+  std::vector<std::string> names;
+  for (const Server& s : servers) names.push_back(s.name);
+  // The counts are a view: a failure to read them leaves them zero rather
+  // than failing the read of the servers themselves.
+  absl::StatusOr<std::map<std::string, PropagationCounts>> counts = store_.CountPropagation(names);
+  if (!counts.ok()) return;
+  for (Server& s : servers) {
+    auto it = counts->find(s.name);
+    if (it != counts->end()) s.propagation_counts = it->second;
+  }
 }
 
 absl::StatusOr<ListResult<Server>> ServerManager::ListServers(const ListServersQuery& query) {
@@ -345,6 +362,7 @@ absl::StatusOr<ListResult<Server>> ServerManager::ListServers(const ListServersQ
   absl::StatusOr<Page<Server>> page = store_.ListServers(query.filter, after, *size);
   if (!page.ok()) return page.status();
   ListResult<Server> result{std::move(page->items), ""};
+  AddCounts(result.items);
   if (page->more) {
     result.next_page_token = EncodePageToken({result.items.back().name}, fingerprint);
   }

@@ -80,6 +80,7 @@ class ServerManager {
   // and status (HEALTHY) are what the check found.
   absl::StatusOr<Server> RegisterServer(ServerRegistration registration, const RequestKey& key,
                                         const ServerCallOptions& call = {});
+  // With the zones' propagation counts on the server.
   absl::StatusOr<Server> GetServer(const std::string& name);
   absl::StatusOr<ListResult<Server>> ListServers(const ListServersQuery& query);
   // After a new URL or key, or leaving maintenance, the server is checked
@@ -96,6 +97,7 @@ class ServerManager {
   absl::StatusOr<std::string> CheckApi(const Server& server, const ServerCallOptions& call);
 
  private:
+  void AddCounts(std::vector<Server>& servers);
   // Checks again and records the outcome; returns the server as stored then.
   absl::StatusOr<Server> Recheck(Server server, const ServerCallOptions& call);
   void Changed();

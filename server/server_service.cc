@@ -1,6 +1,10 @@
 #include "server/server_service.h"
 
+#include <thread>
+
 #include "google/protobuf/util/time_util.h"
+#include "server/consistency_proto.h"
+#include "server/domain/server_name.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
 
@@ -26,6 +30,18 @@ ServerCallOptions CallOptionsOf(const CallInfo& call) {
 absl::Status NoHealth() {
   return absl::UnimplementedError("the health monitor is not configured in this process");
 }
+
+absl::Status NoConsistency() {
+  return absl::UnimplementedError("consistency checks are not configured in this process");
+}
+
+// A stream answered with an error at once.
+template <typename Message>
+class Refused : public grpc::ServerWriteReactor<Message> {
+ public:
+  explicit Refused(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
 
 absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(t));
@@ -146,16 +162,74 @@ grpc::ServerUnaryReactor* ServerServiceImpl::GetServerMetrics(
 
 grpc::ServerWriteReactor<v1::HealthEvent>* ServerServiceImpl::WatchHealth(
     grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request) {
-  if (!health_.feed || !health_.timers) {
-    class Refused : public grpc::ServerWriteReactor<v1::HealthEvent> {
-     public:
-      Refused() { Finish(ToGrpcStatus(NoHealth())); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused();
-  }
+  if (!health_.feed || !health_.timers) return new Refused<v1::HealthEvent>(NoHealth());
   return StartWatchHealth(context, request, *health_.feed, *health_.timers, runner_,
                           health_.metrics, health_.watch);
+}
+
+grpc::ServerWriteReactor<v1::CheckConsistencyResponse>* ServerServiceImpl::CheckConsistency(
+    grpc::CallbackServerContext* context, const v1::CheckConsistencyRequest* request) {
+  if (!health_.checker || !health_.background) {
+    return new Refused<v1::CheckConsistencyResponse>(NoConsistency());
+  }
+  return StartCheckConsistency(context, request, *health_.checker, *health_.background);
+}
+
+grpc::ServerUnaryReactor* ServerServiceImpl::ReconcileServer(
+    grpc::CallbackServerContext* context, const v1::ReconcileServerRequest* request,
+    v1::ReconcileServerResponse* response) {
+  return runner_.Serve(context, "ReconcileServer", [this, request, response](
+                                                       const CallInfo& call, Reply reply) {
+    if (!health_.reconciler || !health_.background) return reply(NoConsistency());
+    std::vector<FieldViolation> violations;
+    ReconcileRequest in;
+    in.server = request->server();
+    if (auto bad = CheckServerName(in.server)) violations.push_back({"server", *bad});
+    in.scope = ScopeFromProto(request->zones(), request->name_prefix(), request->account(),
+                              violations);
+    in.dry_run = !request->has_dry_run() || request->dry_run();
+    in.delete_extra = request->delete_extra();
+    std::optional<ConsistencyDepth> depth =
+        DepthFromProto(request->depth(), ConsistencyDepth::kContent);
+    if (!depth) {
+      violations.push_back({"depth", "must be ZONES, SERIALS or CONTENT"});
+    } else {
+      in.depth = *depth;
+    }
+    in.max_actions = request->max_actions() == 0 ? 1000 : request->max_actions();
+    if (in.max_actions < 1 || in.max_actions > 10000) {
+      violations.push_back({"max_actions", "must be 0 to 10000"});
+    }
+    absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
+    if (!key.ok()) return reply(key.status());
+    in.key = *key;
+    if (in.key.request_id.empty()) in.key.request_id = call.request_id;
+    if (!violations.empty()) return reply(InvalidFields(violations));
+    if (!health_.background->Enter()) {
+      return reply(WithReason(
+          absl::ResourceExhaustedError("too many consistency checks and reconciles are running; "
+                                       "try again when one has finished"),
+          "TOO_MANY_CHECKS"));
+    }
+    // A reconcile reads the whole server: on a thread of its own, not the
+    // runner's.
+    BackgroundCalls* background = health_.background;
+    Reconciler* reconciler = health_.reconciler;
+    std::thread([in = std::move(in), reply = std::move(reply), response, background,
+                 reconciler]() mutable {
+      absl::StatusOr<ReconcileResult> result = reconciler->Reconcile(in);
+      if (result.ok()) ReconcileResultToProto(*result, response);
+      reply(result.status());
+      background->Leave();
+    }).detach();
+  });
+}
+
+grpc::ServerWriteReactor<v1::ConsistencyEvent>* ServerServiceImpl::WatchConsistency(
+    grpc::CallbackServerContext* context, const v1::WatchConsistencyRequest* request) {
+  if (!health_.feed || !health_.timers) return new Refused<v1::ConsistencyEvent>(NoHealth());
+  return StartWatchConsistency(context, request, *health_.feed, *health_.timers, runner_,
+                               health_.metrics, health_.watch);
 }
 
 }  // namespace dns

@@ -5,6 +5,8 @@
 #include "server/rpc_runner.h"
 #include "server/health/fleet_health.h"
 #include "server/health/health_feed.h"
+#include "server/check_consistency.h"
+#include "server/consistency/reconciler.h"
 #include "server/server_manager.h"
 #include "server/watch_health.h"
 
@@ -20,6 +22,10 @@ struct HealthServices {
   TimerQueue* timers = nullptr;
   Metrics* metrics = nullptr;
   WatchHealthOptions watch;
+  // Consistency; without them those RPCs answer UNIMPLEMENTED.
+  ConsistencyChecker* checker = nullptr;
+  Reconciler* reconciler = nullptr;
+  BackgroundCalls* background = nullptr;
 };
 
 class ServerServiceImpl final : public v1::ServerService::CallbackService {
@@ -50,6 +56,14 @@ class ServerServiceImpl final : public v1::ServerService::CallbackService {
                                              v1::GetServerMetricsResponse* response) override;
   grpc::ServerWriteReactor<v1::HealthEvent>* WatchHealth(
       grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request) override;
+  grpc::ServerWriteReactor<v1::CheckConsistencyResponse>* CheckConsistency(
+      grpc::CallbackServerContext* context,
+      const v1::CheckConsistencyRequest* request) override;
+  grpc::ServerUnaryReactor* ReconcileServer(grpc::CallbackServerContext* context,
+                                            const v1::ReconcileServerRequest* request,
+                                            v1::ReconcileServerResponse* response) override;
+  grpc::ServerWriteReactor<v1::ConsistencyEvent>* WatchConsistency(
+      grpc::CallbackServerContext* context, const v1::WatchConsistencyRequest* request) override;
 
  private:
   ServerManager& manager_;

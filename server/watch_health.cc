@@ -9,6 +9,8 @@
 #include "common/logging.h"
 #include "common/status_details.h"
 #include "google/protobuf/util/time_util.h"
+#include "server/consistency_proto.h"
+#include "server/domain/dns_name.h"
 #include "server/domain/server_name.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
@@ -20,8 +22,42 @@ namespace {
 
 std::atomic<int64_t> open_streams{0};
 
-class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
+// How each stream's message is made: WatchHealth's HealthEvent or
+// WatchConsistency's ConsistencyEvent, from the same feed.
+template <typename Message>
+struct WatchTraits;
+
+template <>
+struct WatchTraits<v1::HealthEvent> {
+  static constexpr const char* kName = "health watch";
+  static void Encode(const HealthEvent& e, v1::HealthEvent* m) { HealthEventToProto(e, m); }
+  static void Heartbeat(v1::HealthEvent* m) { m->set_type(v1::HEALTH_EVENT_TYPE_HEARTBEAT); }
+};
+
+template <>
+struct WatchTraits<v1::ConsistencyEvent> {
+  static constexpr const char* kName = "consistency watch";
+  static void Encode(const HealthEvent& e, v1::ConsistencyEvent* m) {
+    ConsistencyEventToProto(e, m);
+  }
+  static void Heartbeat(v1::ConsistencyEvent* m) {
+    m->set_type(v1::CONSISTENCY_EVENT_TYPE_HEARTBEAT);
+  }
+};
+
+template <typename Message>
+class WatchReactor final : public StreamReactor<WatchReactor<Message>, Message> {
+  using Base = StreamReactor<WatchReactor<Message>, Message>;
+  using Link = typename Base::Link;
+  using Base::mu_;
+  using Base::finished_;
+  using Base::weak_link;
+  using Base::WithReactor;
+
  public:
+  using Base::End;
+  using Base::Release;
+
   WatchReactor(HealthFeed& feed, TimerQueue& timers, Metrics* metrics, std::string request_id)
       : feed_(feed), timers_(timers), metrics_(metrics), request_id_(std::move(request_id)) {
     if (metrics_) metrics_->SetHealthWatchers(++open_streams);
@@ -53,7 +89,7 @@ class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
         if (finished) {
           feed_.Unsubscribe(*sub);
         } else {
-          Log(spdlog::level::info, "health watch started",
+          Log(spdlog::level::info, absl::StrCat(WatchTraits<Message>::kName, " started"),
               {{"request_id", request_id_},
                {"resume_after", resume_after ? absl::StrCat(*resume_after) : "none"}});
           ScheduleHeartbeat();
@@ -78,7 +114,7 @@ class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
   }
 
   void OnDone() override {
-    Unlink();
+    this->Unlink();
     std::shared_ptr<HealthSubscriber> sub;
     {
       absl::MutexLock lock(&mu_);
@@ -113,14 +149,14 @@ class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
         action = kFinish;
       } else if (std::optional<HealthEvent> next = subscriber_->Next()) {
         message_.Clear();
-        HealthEventToProto(*next, &message_);
+        WatchTraits<Message>::Encode(*next, &message_);
         writing_ = true;
         wrote_since_heartbeat_ = true;
         action = kWrite;
       } else if (heartbeat_due_) {
         heartbeat_due_ = false;
         message_.Clear();
-        message_.set_type(v1::HEALTH_EVENT_TYPE_HEARTBEAT);
+        WatchTraits<Message>::Heartbeat(&message_);
         *message_.mutable_time() =
             google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
         writing_ = true;
@@ -135,8 +171,8 @@ class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
         action = kFinish;
       }
     }
-    if (action == kWrite) StartWrite(&message_);
-    if (action == kFinish) Finish(ToGrpcStatus(end));
+    if (action == kWrite) this->StartWrite(&message_);
+    if (action == kFinish) this->Finish(ToGrpcStatus(end));
   }
 
   void ScheduleHeartbeat() {
@@ -166,42 +202,30 @@ class WatchReactor final : public StreamReactor<WatchReactor, v1::HealthEvent> {
   const std::string request_id_;
   absl::Duration heartbeat_ = absl::Seconds(15);
   std::shared_ptr<HealthSubscriber> subscriber_ ABSL_GUARDED_BY(mu_);
-  v1::HealthEvent message_;  // owned by the write in flight
+  Message message_;  // owned by the write in flight
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool heartbeat_due_ ABSL_GUARDED_BY(mu_) = false;
   bool wrote_since_heartbeat_ ABSL_GUARDED_BY(mu_) = false;
   TimerQueue::Id timer_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace
-
-grpc::ServerWriteReactor<v1::HealthEvent>* StartWatchHealth(
-    grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request,
-    HealthFeed& feed, TimerQueue& timers, RpcRunner& runner, Metrics* metrics,
-    const WatchHealthOptions& options) {
-  auto* reactor = new WatchReactor(feed, timers, metrics, RequestIdOf(*context));
-  std::vector<FieldViolation> violations;
-  HealthFilter filter;
-  for (int i = 0; i < request->servers_size(); ++i) {
-    if (auto bad = CheckServerName(request->servers(i))) {
-      violations.push_back({absl::StrCat("servers[", i, "]"), *bad});
-    }
-    filter.servers.insert(request->servers(i));
-  }
-  for (int i = 0; i < request->event_types_size(); ++i) {
-    std::optional<HealthEventType> type = HealthEventTypeFromProto(request->event_types(i));
-    if (!type) {
-      violations.push_back({absl::StrCat("event_types[", i, "]"),
-                            "must be STATUS_CHANGED, ALERT_RAISED, ALERT_CLEARED or CHECK_FAILED"});
-    } else {
-      filter.types.insert(*type);
-    }
-  }
-  if (request->resume_after() < 0) violations.push_back({"resume_after", "must not be negative"});
+// Validates what both watches share, then starts the stream on a runner
+// thread (subscribing may read the database).
+template <typename Message>
+grpc::ServerWriteReactor<Message>* StartWatch(grpc::CallbackServerContext* context,
+                                              HealthFilter filter,
+                                              std::vector<FieldViolation> violations,
+                                              bool has_resume_after, int64_t resume_after_id,
+                                              const google::protobuf::Duration* heartbeat_interval,
+                                              HealthFeed& feed, TimerQueue& timers,
+                                              RpcRunner& runner, Metrics* metrics,
+                                              const WatchHealthOptions& options) {
+  auto* reactor = new WatchReactor<Message>(feed, timers, metrics, RequestIdOf(*context));
+  if (resume_after_id < 0) violations.push_back({"resume_after", "must not be negative"});
   absl::Duration heartbeat = options.default_heartbeat;
-  if (request->has_heartbeat_interval()) {
-    heartbeat = absl::Microseconds(google::protobuf::util::TimeUtil::DurationToMicroseconds(
-        request->heartbeat_interval()));
+  if (heartbeat_interval != nullptr) {
+    heartbeat = absl::Microseconds(
+        google::protobuf::util::TimeUtil::DurationToMicroseconds(*heartbeat_interval));
     if (heartbeat < absl::Seconds(1) || heartbeat > absl::Minutes(5)) {
       violations.push_back({"heartbeat_interval", "must be between 1 s and 5 min"});
     }
@@ -212,7 +236,7 @@ grpc::ServerWriteReactor<v1::HealthEvent>* StartWatchHealth(
     return reactor;
   }
   std::optional<int64_t> resume_after;
-  if (request->has_resume_after()) resume_after = request->resume_after();
+  if (has_resume_after) resume_after = resume_after_id;
   absl::Status scheduled = runner.Post([reactor, filter, resume_after, heartbeat]() mutable {
     reactor->Begin(std::move(filter), resume_after, heartbeat);
   });
@@ -222,6 +246,88 @@ grpc::ServerWriteReactor<v1::HealthEvent>* StartWatchHealth(
     reactor->Release();
   }
   return reactor;
+}
+
+void CheckServers(const google::protobuf::RepeatedPtrField<std::string>& servers,
+                  HealthFilter& filter, std::vector<FieldViolation>& violations) {
+  for (int i = 0; i < servers.size(); ++i) {
+    if (auto bad = CheckServerName(servers[i])) {
+      violations.push_back({absl::StrCat("servers[", i, "]"), *bad});
+    }
+    filter.servers.insert(servers[i]);
+  }
+}
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::HealthEvent>* StartWatchHealth(
+    grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request,
+    HealthFeed& feed, TimerQueue& timers, RpcRunner& runner, Metrics* metrics,
+    const WatchHealthOptions& options) {
+  std::vector<FieldViolation> violations;
+  HealthFilter filter;
+  CheckServers(request->servers(), filter, violations);
+  for (int i = 0; i < request->event_types_size(); ++i) {
+    std::optional<HealthEventType> type = HealthEventTypeFromProto(request->event_types(i));
+    if (!type) {
+      violations.push_back({absl::StrCat("event_types[", i, "]"),
+                            "must be STATUS_CHANGED, ALERT_RAISED, ALERT_CLEARED or CHECK_FAILED"});
+    } else {
+      filter.types.insert(*type);
+    }
+  }
+  return StartWatch<v1::HealthEvent>(
+      context, std::move(filter), std::move(violations), request->has_resume_after(),
+      request->resume_after(),
+      request->has_heartbeat_interval() ? &request->heartbeat_interval() : nullptr, feed, timers,
+      runner, metrics, options);
+}
+
+grpc::ServerWriteReactor<v1::ConsistencyEvent>* StartWatchConsistency(
+    grpc::CallbackServerContext* context, const v1::WatchConsistencyRequest* request,
+    HealthFeed& feed, TimerQueue& timers, RpcRunner& runner, Metrics* metrics,
+    const WatchHealthOptions& options) {
+  std::vector<FieldViolation> violations;
+  HealthFilter filter;
+  filter.consistency = true;
+  CheckServers(request->servers(), filter, violations);
+  for (int i = 0; i < request->zones_size(); ++i) {
+    absl::StatusOr<std::string> zone = CanonicalZoneName(request->zones(i));
+    if (!zone.ok()) {
+      violations.push_back({absl::StrCat("zones[", i, "]"), std::string(zone.status().message())});
+    } else {
+      filter.zones.insert(*zone);
+    }
+  }
+  for (int i = 0; i < request->kinds_size(); ++i) {
+    std::optional<FindingKind> kind = FindingKindFromProto(request->kinds(i));
+    if (!kind) {
+      violations.push_back({absl::StrCat("kinds[", i, "]"), "must be a FindingKind other than UNSPECIFIED"});
+    } else {
+      filter.kinds.insert(FindingKindName(*kind));
+    }
+  }
+  for (int i = 0; i < request->event_types_size(); ++i) {
+    switch (request->event_types(i)) {
+      case v1::CONSISTENCY_EVENT_TYPE_DRIFT_FOUND:
+        filter.types.insert(HealthEventType::kDriftFound);
+        break;
+      case v1::CONSISTENCY_EVENT_TYPE_DRIFT_RESOLVED:
+        filter.types.insert(HealthEventType::kDriftResolved);
+        break;
+      case v1::CONSISTENCY_EVENT_TYPE_RECONCILE_APPLIED:
+        filter.types.insert(HealthEventType::kReconcileApplied);
+        break;
+      default:
+        violations.push_back({absl::StrCat("event_types[", i, "]"),
+                              "must be DRIFT_FOUND, DRIFT_RESOLVED or RECONCILE_APPLIED"});
+    }
+  }
+  return StartWatch<v1::ConsistencyEvent>(
+      context, std::move(filter), std::move(violations), request->has_resume_after(),
+      request->resume_after(),
+      request->has_heartbeat_interval() ? &request->heartbeat_interval() : nullptr, feed, timers,
+      runner, metrics, options);
 }
 
 }  // namespace dns

@@ -1,4 +1,4 @@
-// The WatchHealth stream: a write reactor fed by HealthFeed. It holds no
+// The WatchHealth and WatchConsistency streams: a write reactor fed by HealthFeed. It holds no
 // thread while it waits: the feed wakes it when an event is queued, a timer
 // when a heartbeat is due, gRPC when a write completed. A subscriber that
 // fell behind is finished with RESOURCE_EXHAUSTED carrying the last id it
@@ -24,6 +24,12 @@ struct WatchHealthOptions {
 // Starts one stream; the reactor deletes itself when the call is done.
 grpc::ServerWriteReactor<v1::HealthEvent>* StartWatchHealth(
     grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request,
+    HealthFeed& feed, TimerQueue& timers, RpcRunner& runner, Metrics* metrics,
+    const WatchHealthOptions& options);
+
+// The WatchConsistency stream: the same feed, its consistency events.
+grpc::ServerWriteReactor<v1::ConsistencyEvent>* StartWatchConsistency(
+    grpc::CallbackServerContext* context, const v1::WatchConsistencyRequest* request,
     HealthFeed& feed, TimerQueue& timers, RpcRunner& runner, Metrics* metrics,
     const WatchHealthOptions& options);
 

@@ -505,9 +505,25 @@ absl::StatusOr<ListResult<Zone>> ZoneManager::ListZones(const ListZonesQuery& qu
   CheckId(filter.customer_id, "customer_id", violations);
   CheckId(filter.hosting_service_id, "hosting_service_id", violations);
   CheckId(filter.name_prefix, "name_prefix", violations);
+  if (!filter.server.empty()) {
+    if (auto bad = CheckServerName(filter.server)) violations.push_back({"server", *bad});
+  } else if (!filter.states.empty()) {
+    violations.push_back({"propagation_states", "needs server: states are per server"});
+  }
   if (!violations.empty()) return InvalidFields(violations);
-  const std::string fingerprint = FilterFingerprint(
-      {"zones", filter.account, filter.customer_id, filter.hosting_service_id, filter.name_prefix});
+  std::sort(filter.states.begin(), filter.states.end());
+  filter.states.erase(std::unique(filter.states.begin(), filter.states.end()),
+                      filter.states.end());
+  std::string states;
+  for (PropagationState st : filter.states) absl::StrAppend(&states, static_cast<int>(st));
+  std::vector<std::string> parts = {"zones", filter.account, filter.customer_id,
+                                    filter.hosting_service_id, filter.name_prefix};
+  // Tokens of lists without a server stay as they were.
+  if (!filter.server.empty()) {
+    parts.push_back(filter.server);
+    parts.push_back(states);
+  }
+  const std::string fingerprint = FilterFingerprint(parts);
   absl::StatusOr<std::vector<std::string>> start = PageStart(query.page_token, fingerprint, 1);
   if (!start.ok()) return start.status();
   const std::string after = start->empty() ? "" : start->front();

@@ -64,6 +64,16 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::ListZones(grpc::CallbackServerContext
     query.filter.customer_id = request->customer_id();
     query.filter.hosting_service_id = request->hosting_service_id();
     query.filter.name_prefix = request->name_prefix();
+    query.filter.server = request->server();
+    for (int i = 0; i < request->propagation_states_size(); ++i) {
+      std::optional<PropagationState> state =
+          PropagationStateFromProto(request->propagation_states(i));
+      if (!state) {
+        return reply(InvalidField(absl::StrCat("propagation_states[", i, "]"),
+                                  "must be PENDING, IN_SYNC, ERROR or SKIPPED"));
+      }
+      query.filter.states.push_back(*state);
+    }
     query.page_size = request->page_size();
     query.page_token = request->page_token();
     absl::StatusOr<ListResult<Zone>> result = manager_.ListZones(query);
@@ -101,7 +111,8 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::UpdateZone(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ZoneServiceImpl::DeleteZone(grpc::CallbackServerContext* context,
                                                       const v1::DeleteZoneRequest* request,
                                                       google::protobuf::Empty*) {
-  return runner_.Serve(context, "DeleteZone", [this, request](const CallInfo& call, Reply reply) {
+  return runner_.Serve(context, "DeleteZone", [this, context, request](const CallInfo& call,
+                                                                        Reply reply) {
     absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
     if (!write.ok()) return reply(write.status());
     const RequestKey* key = &write->key;
@@ -111,8 +122,20 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::DeleteZone(grpc::CallbackServerContex
         manager_.DeleteZone(request->zone(), request->etag(), request->allow_missing(), *key, *w);
     if (!deleted.ok()) return reply(deleted.status());
     if (deleted->empty() || w->validate_only) return reply(absl::OkStatus());
+    // The response stays Empty for existing clients: each server's outcome
+    // travels in the trailing metadata.
+    std::string zone = *deleted;
     ReplyAfterPropagation(manager_.propagation(), *w, *deleted, 0, true, since,
-                          [](const auto&) {}, reply);
+                          [context, zone](const std::vector<ServerPropagation>& states) {
+                            v1::PropagationReport report;
+                            report.set_zone(zone);
+                            for (const ServerPropagation& p : states) {
+                              PropagationToProto(p, report.add_servers());
+                            }
+                            context->AddTrailingMetadata("dns-propagation-bin",
+                                                         report.SerializeAsString());
+                          },
+                          reply);
   });
 }
 

@@ -144,7 +144,8 @@ absl::StatusOr<std::vector<HealthEvent>> PgHealthStore::ListEvents(int64_t after
         pqxx::nontransaction txn(conn);
         pqxx::result rows = txn.exec_params(
             "SELECT id, (extract(epoch from time) * 1000000)::bigint, type, server,"
-            " from_status, to_status, reason, alert, value, threshold"
+            " from_status, to_status, reason, alert, value, threshold,"
+            " zone, kind, truth_serial, server_serial, count, request_id"
             " FROM dnsv1.health_events WHERE id > $1 AND ($2 = 0 OR id <= $2)"
             " ORDER BY id LIMIT $3",
             after_id, up_to, limit);
@@ -162,6 +163,12 @@ absl::StatusOr<std::vector<HealthEvent>> PgHealthStore::ListEvents(int64_t after
           e.alert = r[7].as<std::string>();
           e.value = r[8].as<double>();
           e.threshold = r[9].as<double>();
+          e.zone = r[10].as<std::string>();
+          e.kind = r[11].as<std::string>();
+          e.truth_serial = static_cast<uint32_t>(r[12].as<int64_t>());
+          e.server_serial = static_cast<uint32_t>(r[13].as<int64_t>());
+          e.count = r[14].as<int64_t>();
+          e.request_id = r[15].as<std::string>();
           out.push_back(std::move(e));
         }
         return out;

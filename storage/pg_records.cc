@@ -56,20 +56,25 @@ std::string RecordRows(const std::vector<RRset>& rrsets) {
 //
 
 std::vector<RRset> RRsetsFromRows(const pqxx::result& rows, size_t first) {
+  return RRsetsFromRows(rows, first, rows.size(), 0);
+}
+
+std::vector<RRset> RRsetsFromRows(const pqxx::result& rows, size_t begin, size_t end,
+                                  int column) {
   std::vector<RRset> out;
-  for (auto it = rows.begin() + first; it != rows.end(); ++it) {
-    const auto& row = *it;
-    std::string name = Absolute(row[0].as<std::string>());
-    std::string type = row[1].as<std::string>();
+  for (size_t i = begin; i < end; ++i) {
+    const auto& row = rows[static_cast<pqxx::result::size_type>(i)];
+    std::string name = Absolute(row[column].as<std::string>());
+    std::string type = row[column + 1].as<std::string>();
     if (out.empty() || out.back().name != name || out.back().type != type) {
-      out.push_back(RRset{name, type, row[3].as<uint32_t>(), {}});
+      out.push_back(RRset{name, type, row[column + 3].as<uint32_t>(), {}});
     }
     RRset& rrset = out.back();
-    rrset.ttl = std::min(rrset.ttl, row[3].as<uint32_t>());
+    rrset.ttl = std::min(rrset.ttl, row[column + 3].as<uint32_t>());
     rrset.records.push_back(
-        Record{JoinPriority(type, row[4].is_null() ? 0 : row[4].as<int>(),
-                            row[2].as<std::string>()),
-               row[5].as<bool>()});
+        Record{JoinPriority(type, row[column + 4].is_null() ? 0 : row[column + 4].as<int>(),
+                            row[column + 2].as<std::string>()),
+               row[column + 5].as<bool>()});
   }
   return out;
 }

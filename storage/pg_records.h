@@ -31,6 +31,9 @@ std::string RecordRows(const std::vector<RRset>& rrsets);
 // Columns (name, type, content, ttl, prio, disabled) from `first` on; rows
 // ordered by (name, type), consecutive rows form one RRset.
 std::vector<RRset> RRsetsFromRows(const pqxx::result& rows, size_t first = 0);
+// The same over rows [begin, end), the columns starting at `column`.
+std::vector<RRset> RRsetsFromRows(const pqxx::result& rows, size_t begin, size_t end,
+                                  int column);
 
 }  // namespace dns
 

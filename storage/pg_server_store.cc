@@ -345,4 +345,45 @@ absl::StatusOr<std::vector<Server>> PgServerStore::ListServersWithKeys() {
   return servers;
 }
 
+absl::StatusOr<std::map<std::string, PropagationCounts>> PgServerStore::CountPropagation(
+    const std::vector<std::string>& servers) {
+  using Result = std::map<std::string, PropagationCounts>;
+  const std::string names = nlohmann::json(servers).dump();
+  return RunPg<Result>(*pool_, "CountPropagation", [&](pqxx::connection& conn) -> absl::StatusOr<Result> {
+    pqxx::nontransaction txn(conn);
+    // zone_servers_server_idx answers it from the index; a zone without a
+    // row for a server (none so far) counts as pending there.
+    pqxx::result rows = txn.exec_params(
+        "SELECT s.name, s.maintenance, zs.state, count(zs.zone),"
+        " (SELECT count(*) FROM dnsv1.zones)"
+        " FROM dnsv1.servers s LEFT JOIN dnsv1.zone_servers zs"
+        "   ON zs.server = s.name AND NOT zs.zone_deleted"
+        " WHERE s.name IN (SELECT jsonb_array_elements_text($1::jsonb))"
+        " GROUP BY s.name, s.maintenance, zs.state",
+        names);
+    Result out;
+    std::map<std::string, int64_t> zones, rowed;
+    for (const auto& r : rows) {
+      const std::string server = r[0].as<std::string>();
+      PropagationCounts& c = out[server];
+      zones[server] = r[4].as<int64_t>();
+      if (r[2].is_null()) continue;
+      const std::string state = r[2].as<std::string>();
+      const int64_t n = r[3].as<int64_t>();
+      rowed[server] += n;
+      if (state == "IN_SYNC") {
+        c.in_sync += n;
+      } else if (r[1].as<bool>()) {
+        c.skipped += n;
+      } else if (state == "ERROR") {
+        c.error += n;
+      } else {
+        c.pending += n;
+      }
+    }
+    for (auto& [server, c] : out) c.pending += std::max<int64_t>(0, zones[server] - rowed[server]);
+    return out;
+  });
+}
+
 }  // namespace dns

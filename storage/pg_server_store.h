@@ -39,6 +39,8 @@ class PgServerStore : public ServerStore {
   // A server whose key cannot be opened is left out (and logged); when none
   // can be opened the call fails with FAILED_PRECONDITION.
   absl::StatusOr<std::vector<Server>> ListServersWithKeys() override;
+  absl::StatusOr<std::map<std::string, PropagationCounts>> CountPropagation(
+      const std::vector<std::string>& servers) override;
 
   const SecretBox& box() const { return box_; }
 

@@ -56,6 +56,21 @@ std::string MastersText(const std::vector<std::string>& masters) {
 }
 
 // kZoneColumns, starting at column `first` of the row.
+// A state's name as an SQL literal (from the enum: no quoting needed).
+std::string StateLiteral(PropagationState state) {
+  switch (state) {
+    case PropagationState::kInSync:
+      return "'IN_SYNC'";
+    case PropagationState::kError:
+      return "'ERROR'";
+    case PropagationState::kSkipped:
+      return "'SKIPPED'";
+    case PropagationState::kPending:
+      break;
+  }
+  return "'PENDING'";
+}
+
 Zone ZoneFromRow(const pqxx::row& row, int first = 0) {
   auto col = [&](int i) { return row[first + i]; };
   Zone zone;
@@ -277,10 +292,38 @@ absl::StatusOr<Page<Zone>> PgZoneStore::ListZones(const ZoneFilter& filter,
                     param(absl::StrCat(filter.name_prefix, "\x7f")));
   }
   if (!after_name.empty()) absl::StrAppend(&where, " AND z.name > ", param(after_name));
-  sql = absl::StrCat("SELECT ", kZoneColumns, " FROM dnsv1.zones z WHERE ", where,
+  std::string from = "dnsv1.zones z";
+  std::string extra;
+  if (!filter.server.empty()) {
+    // A zone without a row for the server has never been pushed there.
+    const std::string server = param(filter.server);
+    from = absl::StrCat(
+        "dnsv1.zones z CROSS JOIN (SELECT maintenance FROM dnsv1.servers WHERE name = ", server,
+        ") s LEFT JOIN dnsv1.zone_servers zs ON zs.zone = z.name AND zs.server = ", server);
+    const std::string state =
+        "CASE WHEN zs.zone IS NULL THEN 'PENDING'"
+        " WHEN zs.state <> 'IN_SYNC' AND s.maintenance THEN 'SKIPPED' ELSE zs.state END";
+    extra = absl::StrCat(", ", state,
+                         ", COALESCE(zs.desired_serial, z.serial), COALESCE(zs.applied_serial, 0),"
+                         " COALESCE(zs.last_error, ''), COALESCE(zs.attempts, 0),"
+                         " (extract(epoch from COALESCE(zs.update_time, z.update_time))"
+                         " * 1000000)::bigint");
+    if (!filter.states.empty()) {
+      std::vector<std::string> names;
+      for (PropagationState st : filter.states) names.push_back(StateLiteral(st));
+      absl::StrAppend(&where, " AND (", state, ") IN (", absl::StrJoin(names, ", "), ")");
+    }
+  }
+  sql = absl::StrCat("SELECT ", kZoneColumns, extra, " FROM ", from, " WHERE ", where,
                      " ORDER BY z.name LIMIT ", limit + 1);
   return RunPg<Page<Zone>>(*pool_, "ListZones", [&](pqxx::connection& conn) -> absl::StatusOr<Page<Zone>> {
     pqxx::nontransaction txn(conn);
+    if (!filter.server.empty() &&
+        txn.exec_params("SELECT 1 FROM dnsv1.servers WHERE name = $1", filter.server).empty()) {
+      return WithReason(absl::NotFoundError(absl::StrCat("server ", filter.server,
+                                                         " is not registered")),
+                        "SERVER_NOT_FOUND");
+    }
     pqxx::result rows = txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     Page<Zone> page;
     for (const auto& row : rows) {
@@ -289,6 +332,22 @@ absl::StatusOr<Page<Zone>> PgZoneStore::ListZones(const ZoneFilter& filter,
         break;
       }
       page.items.push_back(ZoneFromRow(row));
+      if (!filter.server.empty()) {
+        constexpr int kFirst = 12;  // after kZoneColumns
+        ServerPropagation p;
+        p.server = filter.server;
+        const std::string state = row[kFirst].as<std::string>();
+        p.state = state == "IN_SYNC"   ? PropagationState::kInSync
+                  : state == "ERROR"   ? PropagationState::kError
+                  : state == "SKIPPED" ? PropagationState::kSkipped
+                                       : PropagationState::kPending;
+        p.desired_serial = static_cast<uint32_t>(row[kFirst + 1].as<int64_t>());
+        p.applied_serial = static_cast<uint32_t>(row[kFirst + 2].as<int64_t>());
+        p.last_error = row[kFirst + 3].as<std::string>();
+        p.attempts = row[kFirst + 4].as<int>();
+        p.update_time = absl::FromUnixMicros(row[kFirst + 5].as<int64_t>());
+        page.items.back().propagation.push_back(std::move(p));
+      }
     }
     return page;
   });

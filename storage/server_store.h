@@ -3,6 +3,7 @@
 #define DNS_STORAGE_SERVER_STORE_H_
 
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,12 @@ class ServerStore {
   virtual absl::Status RecordCheck(const std::string& name, const ServerCheck& check) = 0;
   // Every server with its plain API key, for the service's own use.
   virtual absl::StatusOr<std::vector<Server>> ListServersWithKeys() = 0;
+  // Zones by propagation state on each named server (absent: no zones).
+  virtual absl::StatusOr<std::map<std::string, PropagationCounts>> CountPropagation(
+      const std::vector<std::string>& servers) {
+    (void)servers;
+    return std::map<std::string, PropagationCounts>();
+  }
 };
 
 }  // namespace dns

@@ -37,6 +37,10 @@ struct ZoneFilter {
   std::string customer_id;
   std::string hosting_service_id;
   std::string name_prefix;  // canonical lower-case, no trailing dot needed
+  // Zones as they stand on this server (its propagation entry filled);
+  // NOT_FOUND when it is not registered.
+  std::string server;
+  std::vector<PropagationState> states;  // with server; empty: any
 };
 
 struct RRsetFilter {

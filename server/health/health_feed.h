@@ -34,9 +34,17 @@ namespace dns {
 
 struct HealthFilter {
   std::set<std::string> servers;       // empty: all
-  std::set<HealthEventType> types;     // empty: all
+  std::set<HealthEventType> types;     // empty: all of the family
+  // The family: consistency events (WatchConsistency) or health events.
+  bool consistency = false;
+  std::set<std::string> zones;  // consistency: empty: all
+  std::set<std::string> kinds;  // consistency: FindingKindName; empty: all
   bool Matches(const HealthEvent& e) const {
-    return (servers.empty() || servers.count(e.server)) && (types.empty() || types.count(e.type));
+    if (IsConsistencyEvent(e.type) != consistency) return false;
+    if (!servers.empty() && !servers.count(e.server)) return false;
+    if (!types.empty() && !types.count(e.type)) return false;
+    if (!zones.empty() && !zones.count(e.zone)) return false;
+    return kinds.empty() || e.type == HealthEventType::kReconcileApplied || kinds.count(e.kind);
   }
 };
 

@@ -1,5 +1,6 @@
 // Smoke test of the test fixtures: a private PostgreSQL with PowerDNS's gpgsql
-// schema served by a real pdns_server, and a gsqlite3 pdns_server's API.
+// schema served by a real pdns_server, a streaming standby of it (also served
+// by a pdns_server), and a gsqlite3 pdns_server's API.
 #include <memory>
 #include <string>
 
@@ -147,6 +148,117 @@ TEST(FixturesTest, PostgresSurvivesKillAndRestart) {
   ASSERT_TRUE((*pg)->Stop().ok());
   ASSERT_TRUE((*pg)->Restart().ok());
   EXPECT_TRUE((*pg)->Psql("k", "SELECT 1").ok());
+}
+
+TEST(FixturesTest, StandbyReplaysThePrimaryAndServesPdns) {
+  auto pg = PostgresServer::Start();
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  PostgresServer& primary = **pg;
+  ASSERT_TRUE(primary.CreateDatabase("dns").ok());
+  ASSERT_TRUE(
+      primary.Psql("dns", "CREATE TABLE t (v int); INSERT INTO t VALUES (1)")
+          .ok());
+
+  auto standby_or = PostgresServer::StartStandby(primary);
+  ASSERT_TRUE(standby_or.ok()) << standby_or.status();
+  PostgresServer& standby = **standby_or;
+  EXPECT_NE(standby.port(), primary.port());
+  EXPECT_NE(standby.data_dir(), primary.data_dir());
+  absl::StatusOr<bool> is_standby = standby.IsStandby();
+  ASSERT_TRUE(is_standby.ok()) << is_standby.status();
+  EXPECT_TRUE(*is_standby);
+  is_standby = primary.IsStandby();
+  ASSERT_TRUE(is_standby.ok()) << is_standby.status();
+  EXPECT_FALSE(*is_standby);
+  // Only a standby has a replay position to wait for.
+  EXPECT_EQ(primary.WaitForReplay(primary, absl::Seconds(1)).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  absl::Status replayed = standby.WaitForReplay(primary, absl::Seconds(30));
+  ASSERT_TRUE(replayed.ok()) << replayed << "\n" << standby.LogTail();
+  absl::StatusOr<std::string> rows = standby.Psql("dns", "SELECT v FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, "1\n");
+
+  // A standby is read-only.
+  absl::StatusOr<std::string> write =
+      standby.Psql("dns", "INSERT INTO t VALUES (99)");
+  ASSERT_FALSE(write.ok());
+  EXPECT_NE(write.status().message().find("read-only"), std::string::npos)
+      << write.status();
+
+  // While replay is paused the primary's commits stay invisible there.
+  ASSERT_TRUE(standby.PauseReplay().ok());
+  ASSERT_TRUE(primary.Psql("dns", "INSERT INTO t VALUES (2)").ok());
+  EXPECT_EQ(standby.WaitForReplay(primary, absl::Seconds(1)).code(),
+            absl::StatusCode::kDeadlineExceeded);
+  rows = standby.Psql("dns", "SELECT count(*) FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, "1\n");
+  ASSERT_TRUE(standby.ResumeReplay().ok());
+  replayed = standby.WaitForReplay(primary, absl::Seconds(30));
+  ASSERT_TRUE(replayed.ok()) << replayed;
+  rows = standby.Psql("dns", "SELECT count(*) FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, "2\n");
+
+  // PowerDNS on gpgsql reading the standby serves what the primary wrote,
+  // once the standby replayed it; a paused standby keeps the old serial.
+  ASSERT_TRUE(primary.LoadSqlFile("dns", kPgSchema).ok());
+  ASSERT_TRUE(primary
+                  .Psql("dns", R"sql(
+    INSERT INTO domains (name, type) VALUES ('standby.example', 'NATIVE');
+    INSERT INTO records (domain_id, name, type, content, ttl, auth)
+      SELECT id, 'standby.example', 'SOA',
+             'ns1.standby.example. hostmaster.standby.example. 1 10800 3600 604800 3600',
+             3600, true FROM domains WHERE name = 'standby.example';
+  )sql")
+                  .ok());
+  replayed = standby.WaitForReplay(primary, absl::Seconds(30));
+  ASSERT_TRUE(replayed.ok()) << replayed;
+  PdnsServer::Options options;
+  options.backend = PdnsServer::Options::Backend::kGpgsql;
+  options.pg_port = standby.port();
+  options.pg_dbname = "dns";
+  auto pdns = PdnsServer::Start(options);
+  ASSERT_TRUE(pdns.ok()) << pdns.status();
+  absl::StatusOr<std::string> soa = (*pdns)->Dig("standby.example", "SOA");
+  ASSERT_TRUE(soa.ok()) << soa.status();
+  EXPECT_EQ(*soa,
+            "ns1.standby.example. hostmaster.standby.example. 1 10800 3600 "
+            "604800 3600")
+      << (*pdns)->LogTail();
+
+  ASSERT_TRUE(standby.PauseReplay().ok());
+  ASSERT_TRUE(primary
+                  .Psql("dns",
+                        "UPDATE records SET content = 'ns1.standby.example. "
+                        "hostmaster.standby.example. 2 10800 3600 604800 3600' "
+                        "WHERE name = 'standby.example' AND type = 'SOA'")
+                  .ok());
+  soa = (*pdns)->Dig("standby.example", "SOA");
+  ASSERT_TRUE(soa.ok()) << soa.status();
+  EXPECT_NE(soa->find(". 1 10800"), std::string::npos) << *soa;
+  ASSERT_TRUE(standby.ResumeReplay().ok());
+  replayed = standby.WaitForReplay(primary, absl::Seconds(30));
+  ASSERT_TRUE(replayed.ok()) << replayed;
+  soa = (*pdns)->Dig("standby.example", "SOA");
+  ASSERT_TRUE(soa.ok()) << soa.status();
+  EXPECT_NE(soa->find(". 2 10800"), std::string::npos) << *soa;
+
+  // A standby restarts as a standby on the same port and catches up.
+  int port = standby.port();
+  ASSERT_TRUE(standby.Restart().ok()) << standby.LogTail();
+  EXPECT_EQ(standby.port(), port);
+  is_standby = standby.IsStandby();
+  ASSERT_TRUE(is_standby.ok()) << is_standby.status();
+  EXPECT_TRUE(*is_standby);
+  ASSERT_TRUE(primary.Psql("dns", "INSERT INTO t VALUES (3)").ok());
+  replayed = standby.WaitForReplay(primary, absl::Seconds(30));
+  ASSERT_TRUE(replayed.ok()) << replayed;
+  rows = standby.Psql("dns", "SELECT count(*) FROM t");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, "3\n");
 }
 
 TEST(FixturesTest, Gsqlite3PdnsApiAnswers) {

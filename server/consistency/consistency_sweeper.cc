@@ -1,0 +1,135 @@
+#include "server/consistency/consistency_sweeper.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
+namespace dns {
+
+std::vector<Drift> ConsistencySweeper::DriftsOf(const std::vector<Finding>& findings,
+                                                absl::Time now, absl::Duration grace) {
+  std::map<std::string, Drift> by_zone;
+  for (const Finding& f : findings) {
+    if (f.kind == FindingKind::kCheckFailed || f.zone.empty()) continue;
+    const bool settled = f.propagation == PropagationState::kInSync ||
+                         f.kind == FindingKind::kZoneExtra ||
+                         (f.pending_since != absl::InfinitePast() && now - f.pending_since > grace);
+    if (!settled) continue;
+    // The zone's first finding names it (zone-level and serial findings
+    // come before RRset ones).
+    by_zone.try_emplace(f.zone, Drift{f.server, f.zone, f.kind, f.truth_serial, f.server_serial,
+                                      f.detail});
+  }
+  std::vector<Drift> out;
+  for (auto& [zone, drift] : by_zone) out.push_back(std::move(drift));
+  return out;
+}
+
+absl::StatusOr<SweepOutcome> ConsistencySweeper::SweepServer(const Server& server,
+                                                             ConsistencyDepth depth) {
+  CheckRequest request;
+  request.server = server.name;
+  request.depth = depth;
+  request.request_id = absl::StrCat("consistency-sweep-", server.name);
+  std::vector<Finding> findings;
+  std::set<std::string> unreadable;  // zones that could not be checked this time
+  absl::StatusOr<CheckSummary> summary = checker_.Check(request, [&](std::vector<Finding> batch) {
+    for (Finding& f : batch) {
+      if (f.kind == FindingKind::kCheckFailed) {
+        unreadable.insert(f.zone);
+        continue;
+      }
+      findings.push_back(std::move(f));
+    }
+    return true;
+  });
+  if (!summary.ok()) return summary.status();
+  SweepOutcome out;
+  out.server = server.name;
+  out.depth = summary->servers.empty() ? depth : summary->servers[0].depth;
+  out.complete = !summary->servers.empty() && summary->servers[0].complete;
+  const std::vector<Drift> now = DriftsOf(findings, clock_->Now(), options_.grace);
+  absl::StatusOr<std::vector<Drift>> stored = store_.ListDrifts(server.name);
+  if (!stored.ok()) return stored.status();
+  std::set<std::string> now_zones, stored_zones;
+  for (const Drift& d : now) now_zones.insert(d.zone);
+  for (const Drift& d : *stored) stored_zones.insert(d.zone);
+  std::vector<Drift> found, resolved;
+  for (const Drift& d : now) {
+    if (!stored_zones.count(d.zone)) found.push_back(d);
+  }
+  // Only a sweep that read the whole server can say a drift went away.
+  if (out.complete) {
+    for (const Drift& d : *stored) {
+      if (!now_zones.count(d.zone) && !unreadable.count(d.zone)) resolved.push_back(d);
+    }
+  }
+  absl::StatusOr<int> recorded = store_.RecordDrifts(server.name, found, resolved);
+  if (!recorded.ok()) return recorded.status();
+  out.drifts = static_cast<int>(now.size());
+  out.found = static_cast<int>(found.size());
+  out.resolved = static_cast<int>(resolved.size());
+  return out;
+}
+
+absl::StatusOr<std::vector<SweepOutcome>> ConsistencySweeper::SweepOnce() {
+  ConsistencyDepth depth = ConsistencyDepth::kSerials;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    if (last_content_ == absl::InfinitePast()) last_content_ = now;  // first one a period on
+    if (now - last_content_ >= options_.content_interval) {
+      depth = ConsistencyDepth::kContent;
+      last_content_ = now;
+    }
+  }
+  std::vector<SweepOutcome> out;
+  absl::Status first_error;
+  for (const Server& server : servers_()) {
+    if (server.maintenance) continue;
+    absl::StatusOr<SweepOutcome> one = SweepServer(server, depth);
+    if (!one.ok()) {
+      if (first_error.ok()) first_error = one.status();
+      Log(spdlog::level::warn, "consistency sweep failed",
+          {{"server", server.name}, {"error", one.status().ToString()}});
+      continue;
+    }
+    if (one->found > 0 || one->resolved > 0) {
+      Log(spdlog::level::info, "consistency sweep",
+          {{"server", server.name},
+           {"depth", one->depth == ConsistencyDepth::kContent ? "CONTENT" : "SERIALS"},
+           {"drifts", absl::StrCat(one->drifts)},
+           {"found", absl::StrCat(one->found)},
+           {"resolved", absl::StrCat(one->resolved)}});
+    }
+    out.push_back(*std::move(one));
+  }
+  if (!first_error.ok()) return first_error;
+  return out;
+}
+
+absl::Status ConsistencySweeper::Kick() {
+  absl::MutexLock lock(&mu_);
+  if (running_) return absl::OkStatus();
+  if (thread_.joinable()) thread_.join();
+  running_ = true;
+  thread_ = std::thread([this] {
+    (void)SweepOnce();
+    absl::MutexLock lock(&mu_);
+    running_ = false;
+  });
+  return absl::OkStatus();
+}
+
+void ConsistencySweeper::Stop() {
+  std::thread t;
+  {
+    absl::MutexLock lock(&mu_);
+    t = std::move(thread_);
+  }
+  if (t.joinable()) t.join();
+}
+
+}  // namespace dns
