@@ -776,10 +776,11 @@ class Cli {
 
   // --server (a value without ':') or --server-name: a PowerDNS server.
   std::string PdnsServerOption() {
-    std::string name = args_.Get("server-name");
-    const std::string server = args_.Get("server");
-    if (name.empty() && !server.empty() && server.find(':') == std::string::npos) name = server;
-    return name;
+    if (args_.Has("server-name")) return args_.Get("server-name");
+    for (const std::string& server : args_.All("server")) {
+      if (server.find(':') == std::string::npos) return server;
+    }
+    return "";
   }
 
   v1::ConsistencyDepth DepthOption(v1::ConsistencyDepth fallback) {
@@ -1258,10 +1259,12 @@ int main(int argc, char** argv) {
     return args.Has("help") ? 0 : 2;
   }
   const char* env = std::getenv("DNSCTL_SERVER");
-  std::string server = args.Get("server", env ? env : "127.0.0.1:50051");
   // A value without a port names a PowerDNS server (consistency check, zone
-  // list): dnsd is then where it would be without the option.
-  if (server.find(':') == std::string::npos) server = env ? env : "127.0.0.1:50051";
+  // list), not dnsd.
+  std::string server = env ? env : "127.0.0.1:50051";
+  for (const std::string& value : args.All("server")) {
+    if (value.find(':') != std::string::npos) server = value;
+  }
   auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
   return Cli(args, channel).Run();
 }
