@@ -46,59 +46,6 @@ constexpr char kAddressB[] = "198.51.100.20";
 
 std::string ZoneName(int i) { return absl::StrFormat("fo%05d.bench.test.", i); }
 
-v1::RRset Rrset(const std::string& name, const std::string& type,
-                std::vector<std::string> contents) {
-  v1::RRset r;
-  r.set_name(name);
-  r.set_type(type);
-  r.set_ttl_seconds(300);
-  for (const auto& c : contents) r.add_records()->set_content(c);
-  return r;
-}
-
-bool CreateZones(const std::string& target, int n, int threads) {
-  auto stub = v1::ZoneService::NewStub(NewChannel(target));
-  std::atomic<int> next{0};
-  ErrorLog errors;
-  Clock::duration wall = RunThreads(threads, [&](int) {
-    for (int i = next.fetch_add(1); i < n; i = next.fetch_add(1)) {
-      const std::string zone = ZoneName(i);
-      v1::CreateZoneRequest req;
-      req.mutable_zone()->set_name(zone);
-      req.mutable_zone()->set_account(absl::StrCat("acct-", i % 50));
-      *req.mutable_zone()->add_rrsets() = Rrset(zone, "A", {kAddressA});
-      *req.mutable_zone()->add_rrsets() = Rrset("www." + zone, "A", {kAddressA});
-      *req.mutable_zone()->add_rrsets() = Rrset("mail." + zone, "A", {"203.0.113.5"});
-      *req.mutable_zone()->add_rrsets() = Rrset(zone, "MX", {"10 mail." + zone});
-      *req.mutable_zone()->add_rrsets() = Rrset(zone, "TXT", {"\"v=spf1 mx -all\""});
-      v1::Zone created;
-      grpc::Status s = stub->CreateZone(Ctx().get(), req, &created);
-      if (!s.ok()) errors.Add(absl::StrCat(zone, ": ", StatusText(s)));
-    }
-  });
-  Row("zones created", absl::StrCat(n - errors.count(), " in ", F(Ms(wall) / 1000, " s")));
-  errors.Print();
-  return errors.count() == 0;
-}
-
-// Until every (zone, server) row is IN_SYNC: the fleet serves every zone
-// before the first failover.
-bool WaitInSync(dt::PostgresServer& pg, absl::Duration limit) {
-  const absl::Time until = absl::Now() + limit;
-  std::string last;
-  while (absl::Now() < until) {
-    absl::StatusOr<std::string> pending =
-        pg.Psql("dns", "SELECT count(*) FROM dnsv1.zone_servers WHERE state <> 'IN_SYNC'");
-    if (pending.ok()) {
-      last = std::string(absl::StripAsciiWhitespace(*pending));
-      if (last == "0") return true;
-    }
-    absl::SleepFor(absl::Seconds(1));
-  }
-  Note(absl::StrCat("still not in sync: ", last, " rows pending"));
-  return false;
-}
-
 struct FailoverRound {
   double total_s = kNaN;                    // call to the DONE message
   double shared_s = kNaN;                   // call to the later SHARED_DB confirmation
@@ -245,7 +192,10 @@ int Main() {
 
   Section(absl::StrCat("Setup: ", zones, " zones (apex, www on ", kAddressA,
                        "; mail, MX, TXT), pushed to every server"));
-  if (!CreateZones(target, zones, absl::GetFlag(FLAGS_create_threads))) return 1;
+  if (!CreateHostedZones(target, 0, zones, absl::GetFlag(FLAGS_create_threads), ZoneName,
+                         kAddressA)) {
+    return 1;
+  }
   const Clock::time_point sync0 = Clock::now();
   if (!WaitInSync(*postgres, absl::Minutes(30))) return 1;
   Row("in sync everywhere after", F(Ms(Clock::now() - sync0) / 1000, " s"));

@@ -21,7 +21,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "dns/v1/server_service.grpc.pb.h"
+#include "dns/v1/zone_service.grpc.pb.h"
 #include "tests/support/process.h"
 
 ABSL_FLAG(bool, pdns_zone_cache, false,
@@ -615,6 +617,56 @@ absl::StatusOr<PdnsFleet> StartAndRegisterFleet(dt::PostgresServer& pg, const st
     return s;
   }
   return fleet;
+}
+
+bool CreateHostedZones(const std::string& target, int from, int to, int threads,
+                       const std::function<std::string(int)>& name, const std::string& ip) {
+  auto stub = v1::ZoneService::NewStub(NewChannel(target));
+  auto rrset = [](const std::string& owner, const std::string& type, const std::string& content) {
+    v1::RRset r;
+    r.set_name(owner);
+    r.set_type(type);
+    r.set_ttl_seconds(300);
+    r.add_records()->set_content(content);
+    return r;
+  };
+  std::atomic<int> next{from};
+  ErrorLog errors;
+  Clock::duration wall = RunThreads(threads, [&](int) {
+    for (int i = next.fetch_add(1); i < to; i = next.fetch_add(1)) {
+      const std::string zone = name(i);
+      v1::CreateZoneRequest req;
+      req.mutable_zone()->set_name(zone);
+      req.mutable_zone()->set_account(absl::StrCat("acct-", i % 50));
+      *req.mutable_zone()->add_rrsets() = rrset(zone, "A", ip);
+      *req.mutable_zone()->add_rrsets() = rrset("www." + zone, "A", ip);
+      *req.mutable_zone()->add_rrsets() = rrset("mail." + zone, "A", "203.0.113.5");
+      *req.mutable_zone()->add_rrsets() = rrset(zone, "MX", "10 mail." + zone);
+      *req.mutable_zone()->add_rrsets() = rrset(zone, "TXT", "\"v=spf1 mx -all\"");
+      v1::Zone created;
+      grpc::Status s = stub->CreateZone(Ctx().get(), req, &created);
+      if (!s.ok()) errors.Add(absl::StrCat(zone, ": ", StatusText(s)));
+    }
+  });
+  Row("zones created", absl::StrCat(to - from - errors.count(), " in ", F(Ms(wall) / 1000, " s")));
+  errors.Print();
+  return errors.count() == 0;
+}
+
+bool WaitInSync(dt::PostgresServer& pg, absl::Duration limit) {
+  const absl::Time until = absl::Now() + limit;
+  std::string last;
+  while (absl::Now() < until) {
+    absl::StatusOr<std::string> pending =
+        pg.Psql("dns", "SELECT count(*) FROM dnsv1.zone_servers WHERE state <> 'IN_SYNC'");
+    if (pending.ok()) {
+      last = std::string(absl::StripAsciiWhitespace(*pending));
+      if (last == "0") return true;
+    }
+    absl::SleepFor(absl::Seconds(1));
+  }
+  Note(absl::StrCat("still not in sync: ", last, " rows pending"));
+  return false;
 }
 
 }  // namespace dns::bench

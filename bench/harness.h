@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -23,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "dns/v1/record_service.pb.h"
 #include "tests/support/dnsd_process.h"
 #include "tests/support/pdns_server.h"
@@ -205,6 +207,15 @@ absl::Status RegisterFleet(const std::string& target, PdnsFleet& fleet);
 // Both, saying on stderr what went wrong.
 absl::StatusOr<PdnsFleet> StartAndRegisterFleet(dt::PostgresServer& pg, const std::string& db,
                                                 bool shared_caches, const std::string& target);
+
+// Hosted zones name(from) .. name(to - 1) through CreateZone on `threads`
+// threads: apex and www A on `ip`, mail A, MX and TXT, TTL 300, account
+// "acct-<i % 50>"; prints a row. False if any failed.
+bool CreateHostedZones(const std::string& target, int from, int to, int threads,
+                       const std::function<std::string(int)>& name, const std::string& ip);
+// Until every (zone, server) row is IN_SYNC (the fleet serves every zone),
+// or `limit`; prints what is left when it gives up.
+bool WaitInSync(dt::PostgresServer& pg, absl::Duration limit);
 
 }  // namespace dns::bench
 

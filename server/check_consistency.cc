@@ -38,7 +38,7 @@ namespace {
 constexpr size_t kMaxQueued = 4;
 
 class CheckReactor final
-    : public StreamReactor<CheckReactor, v1::CheckConsistencyResponse> {
+    : public QueuedStreamReactor<CheckReactor, v1::CheckConsistencyResponse> {
  public:
   CheckReactor(ConsistencyChecker& checker, BackgroundCalls& calls, std::string request_id)
       : checker_(checker), calls_(calls), request_id_(std::move(request_id)) {}
@@ -70,24 +70,12 @@ class CheckReactor final
            {"findings", absl::StrCat(summary->findings)},
            {"ms", absl::StrCat(absl::ToInt64Milliseconds(summary->duration))}});
       Queue(std::move(pending));
-      Finish(absl::OkStatus());
+      Done(absl::OkStatus());
     } else {
-      Finish(summary.status());
+      Done(summary.status());
     }
     calls_.Leave();
     Release();
-  }
-
-  void OnWriteDone(bool ok) override {
-    {
-      absl::MutexLock lock(&mu_);
-      writing_ = false;
-    }
-    if (!ok) {
-      End(absl::CancelledError("the client went away"));
-      return;
-    }
-    Pump();
   }
 
   void OnDone() override {
@@ -112,45 +100,9 @@ class CheckReactor final
     return true;
   }
 
-  void Finish(const absl::Status& status) {
-    {
-      absl::MutexLock lock(&mu_);
-      done_ = true;
-      end_ = status;
-    }
-    Pump();
-  }
-
-  void Pump() {
-    enum { kNothing, kWrite, kFinish } action = kNothing;
-    absl::Status end;
-    {
-      absl::MutexLock lock(&mu_);
-      if (writing_ || finished_) return;
-      if (!queue_.empty()) {
-        message_ = std::move(queue_.front());
-        queue_.pop_front();
-        writing_ = true;
-        action = kWrite;
-      } else if (done_) {
-        finished_ = true;
-        end = end_;
-        action = kFinish;
-      }
-    }
-    if (action == kWrite) StartWrite(&message_);
-    if (action == kFinish) grpc::ServerWriteReactor<v1::CheckConsistencyResponse>::Finish(
-        ToGrpcStatus(end));
-  }
-
   ConsistencyChecker& checker_;
   BackgroundCalls& calls_;
   const std::string request_id_;
-  std::deque<v1::CheckConsistencyResponse> queue_ ABSL_GUARDED_BY(mu_);
-  v1::CheckConsistencyResponse message_;  // owned by the write in flight
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status end_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

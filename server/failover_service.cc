@@ -22,7 +22,8 @@ namespace {
 // stream still reads its operation this often.
 constexpr absl::Duration kSafetyRead = absl::Seconds(2);
 
-class ExecuteReactor final : public StreamReactor<ExecuteReactor, v1::FailoverProgress> {
+class ExecuteReactor final
+    : public QueuedStreamReactor<ExecuteReactor, v1::FailoverProgress> {
  public:
   ExecuteReactor(FailoverManager& manager, EventHub& hub, TimerQueue& timers, RpcRunner& runner,
                  std::string request_id)
@@ -65,18 +66,6 @@ class ExecuteReactor final : public StreamReactor<ExecuteReactor, v1::FailoverPr
       ScheduleSafetyRead();
     }
     Release();
-  }
-
-  void OnWriteDone(bool ok) override {
-    {
-      absl::MutexLock lock(&mu_);
-      writing_ = false;
-    }
-    if (!ok) {
-      End(absl::CancelledError("the client went away"));
-      return;
-    }
-    Pump();
   }
 
   void OnDone() override {
@@ -150,9 +139,10 @@ class ExecuteReactor final : public StreamReactor<ExecuteReactor, v1::FailoverPr
 
   // Queues the messages that take the client from what it saw to `op`.
   void Offer(const Failover& op) {
+    std::optional<absl::Status> end;
     {
       absl::MutexLock lock(&mu_);
-      if (finished_ || terminal_) return;
+      if (finished_ || done_ || terminal_) return;
       auto queue = [&](v1::FailoverProgressStage stage) {
         v1::FailoverProgress message;
         message.set_stage(stage);
@@ -188,36 +178,20 @@ class ExecuteReactor final : public StreamReactor<ExecuteReactor, v1::FailoverPr
         terminal_ = true;
         if (op.state == FailoverState::kFailed) {
           queue(v1::FAILOVER_PROGRESS_STAGE_FAILED);
-          end_status_ = WithReason(
+          end = WithReason(
               absl::AbortedError(absl::StrCat("failover ", op.id, " failed: ", op.error)),
               "FAILOVER_FAILED");
         } else {
           queue(v1::FAILOVER_PROGRESS_STAGE_DONE);
+          end = absl::OkStatus();
         }
       }
     }
-    Pump();
-  }
-
-  void Pump() {
-    enum { kNothing, kWrite, kFinish } action = kNothing;
-    absl::Status end;
-    {
-      absl::MutexLock lock(&mu_);
-      if (writing_ || finished_) return;
-      if (!queue_.empty()) {
-        message_ = std::move(queue_.front());
-        queue_.pop_front();
-        writing_ = true;
-        action = kWrite;
-      } else if (terminal_) {
-        finished_ = true;
-        end = end_status_;
-        action = kFinish;
-      }
+    if (end) {
+      Done(*end);
+    } else {
+      Pump();
     }
-    if (action == kWrite) StartWrite(&message_);
-    if (action == kFinish) Finish(ToGrpcStatus(end));
   }
 
   FailoverManager& manager_;
@@ -227,16 +201,12 @@ class ExecuteReactor final : public StreamReactor<ExecuteReactor, v1::FailoverPr
   const std::string request_id_;
   std::string id_ ABSL_GUARDED_BY(mu_);
   EventHub::Subscription subscription_ ABSL_GUARDED_BY(mu_);
-  std::deque<v1::FailoverProgress> queue_ ABSL_GUARDED_BY(mu_);
-  v1::FailoverProgress message_;  // owned by the write in flight
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool reread_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_planned_ ABSL_GUARDED_BY(mu_) = false;
   bool sent_committed_ ABSL_GUARDED_BY(mu_) = false;
   bool terminal_ ABSL_GUARDED_BY(mu_) = false;
   std::string last_progress_ ABSL_GUARDED_BY(mu_);
-  absl::Status end_status_ ABSL_GUARDED_BY(mu_);
   TimerQueue::Id timer_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

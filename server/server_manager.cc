@@ -324,12 +324,15 @@ absl::StatusOr<Server> ServerManager::RegisterServer(ServerRegistration reg,
        {"version", stored->version},
        {"checked", reg.skip_check ? "false" : "true"}});
   Changed();
-  return stored;
+  return WithCounts(std::move(stored));
 }
 
 absl::StatusOr<Server> ServerManager::GetServer(const std::string& name) {
   if (auto bad = CheckServerName(name)) return InvalidField("name", *bad);
-  absl::StatusOr<Server> server = store_.GetServer(name);
+  return WithCounts(store_.GetServer(name));
+}
+
+absl::StatusOr<Server> ServerManager::WithCounts(absl::StatusOr<Server> server) {
   if (!server.ok()) return server;
   std::vector<Server> one = {*std::move(server)};
   AddCounts(one);
@@ -441,9 +444,9 @@ absl::StatusOr<Server> ServerManager::UpdateServer(const ServerPatch& patch,
   Changed();
   const bool reaches_differently = update.api_url.has_value() || update.api_key.has_value();
   if (!updated->maintenance && (reaches_differently || was_maintenance)) {
-    return Recheck(*std::move(updated), call);
+    return WithCounts(Recheck(*std::move(updated), call));
   }
-  return updated;
+  return WithCounts(std::move(updated));
 }
 
 absl::StatusOr<Server> ServerManager::Recheck(Server server, const ServerCallOptions& call) {

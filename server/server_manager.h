@@ -97,7 +97,9 @@ class ServerManager {
   absl::StatusOr<std::string> CheckApi(const Server& server, const ServerCallOptions& call);
 
  private:
+  // Every Server answered carries its zones' propagation counts.
   void AddCounts(std::vector<Server>& servers);
+  absl::StatusOr<Server> WithCounts(absl::StatusOr<Server> server);
   // Checks again and records the outcome; returns the server as stored then.
   absl::StatusOr<Server> Recheck(Server server, const ServerCallOptions& call);
   void Changed();

@@ -14,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <deque>
 #include <memory>
 
 #include "absl/base/thread_annotations.h"
@@ -87,6 +88,67 @@ class StreamReactor : public grpc::ServerWriteReactor<Message> {
  private:
   std::atomic<int> refs_{2};
   const std::shared_ptr<Link> link_;
+};
+
+// A stream whose messages are queued by the call's own logic and written
+// one at a time; once Done() is called and the queue is empty it finishes
+// with the given status. ExecuteFailover and CheckConsistency use it.
+template <typename Derived, typename Message>
+class QueuedStreamReactor : public StreamReactor<Derived, Message> {
+ public:
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&this->mu_);
+      writing_ = false;
+    }
+    if (!ok) {
+      this->End(absl::CancelledError("the client went away"));
+      return;
+    }
+    Pump();
+  }
+
+ protected:
+  // Starts the next write or ends the stream; gRPC is called outside mu_
+  // (a completion may run inline on this thread).
+  void Pump() {
+    enum { kNothing, kWrite, kFinish } action = kNothing;
+    absl::Status end;
+    {
+      absl::MutexLock lock(&this->mu_);
+      if (writing_ || this->finished_) return;
+      if (!queue_.empty()) {
+        message_ = std::move(queue_.front());
+        queue_.pop_front();
+        writing_ = true;
+        action = kWrite;
+      } else if (done_) {
+        this->finished_ = true;
+        end = end_;
+        action = kFinish;
+      }
+    }
+    if (action == kWrite) this->StartWrite(&message_);
+    if (action == kFinish) this->Finish(ToGrpcStatus(end));
+  }
+
+  // Nothing more will be queued: finish with `status` after the queue.
+  void Done(const absl::Status& status) {
+    {
+      absl::MutexLock lock(&this->mu_);
+      done_ = true;
+      end_ = status;
+    }
+    Pump();
+  }
+
+  std::deque<Message> queue_ ABSL_GUARDED_BY(this->mu_);
+  bool done_ ABSL_GUARDED_BY(this->mu_) = false;
+
+ private:
+  Message message_;  // owned by the write in flight
+  bool writing_ ABSL_GUARDED_BY(this->mu_) = false;
+  absl::Status end_ ABSL_GUARDED_BY(this->mu_);
 };
 
 }  // namespace dns

@@ -649,6 +649,48 @@ class FailoverTest(StackTestCase):
                 plan_checksum=plan.checksum, force=True), timeout=TIMEOUT))
         self.assertEqual(ctx.exception.code(), grpc.StatusCode.ABORTED)
 
+    def test_consistency_views_and_the_outcome_of_a_delete(self):
+        domain = unique_zone("status")
+        zone = self.provision(domain, "192.0.2.90", f"acct-{uuid.uuid4().hex[:8]}",
+                              str(uuid.uuid4()))
+        # A streamed check of that zone, findings then the summary last.
+        messages = list(self.servers.CheckConsistency(server_service_pb2.CheckConsistencyRequest(
+            zones=[domain], depth=server_service_pb2.CONSISTENCY_DEPTH_CONTENT), timeout=60))
+        self.assertTrue(messages[-1].HasField("summary"))
+        self.assertEqual([f for m in messages for f in m.findings], [])
+        summary = messages[-1].summary
+        self.assertEqual(summary.zones_in_scope, 1)
+        self.assertEqual([(s.server, s.complete, s.zones_checked) for s in summary.servers],
+                         [("ns-failover", True, 1)])
+        # The status page: nothing out of sync on the server, counts by state.
+        out_of_sync = self.zones.ListZones(zone_service_pb2.ListZonesRequest(
+            server="ns-failover", propagation_states=[
+                resources_pb2.PROPAGATION_STATE_PENDING, resources_pb2.PROPAGATION_STATE_ERROR,
+                resources_pb2.PROPAGATION_STATE_SKIPPED]), timeout=TIMEOUT)
+        self.assertNotIn(zone.name, [z.name for z in out_of_sync.zones])
+        in_sync = self.zones.ListZones(zone_service_pb2.ListZonesRequest(
+            server="ns-failover", name_prefix=domain,
+            propagation_states=[resources_pb2.PROPAGATION_STATE_IN_SYNC]), timeout=TIMEOUT)
+        self.assertEqual([(z.name, z.propagation[0].server) for z in in_sync.zones],
+                         [(zone.name, "ns-failover")])
+        server = self.servers.GetServer(server_service_pb2.GetServerRequest(name="ns-failover"),
+                                        timeout=TIMEOUT)
+        self.assertGreaterEqual(server.propagation_counts.in_sync, 1)
+        # A dry run on a synced server finds nothing to do.
+        plan = self.servers.ReconcileServer(server_service_pb2.ReconcileServerRequest(
+            server="ns-failover", zones=[domain]), timeout=60)
+        self.assertTrue(plan.dry_run)
+        self.assertEqual(plan.actions_total, 0)
+        # DeleteZone waits and says per server how it went (trailing metadata).
+        _, call = self.zones.DeleteZone.with_call(zone_service_pb2.DeleteZoneRequest(
+            zone=domain, propagation_timeout={"seconds": 10}), timeout=TIMEOUT)
+        trailer = dict(call.trailing_metadata())
+        report = resources_pb2.PropagationReport.FromString(trailer["dns-propagation-bin"])
+        self.assertEqual(report.zone, zone.name)
+        self.assertEqual([(s.server, s.state) for s in report.servers],
+                         [("ns-failover", resources_pb2.PROPAGATION_STATE_IN_SYNC)])
+        self.assertEqual(local_stack.dig(self.pdns, f"www.{domain}", "A"), "")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
