@@ -196,37 +196,46 @@ absl::StatusOr<int> PgConsistencyStore::RecordDrifts(const std::string& server,
                                                      const std::vector<Drift>& found,
                                                      const std::vector<Drift>& resolved) {
   if (found.empty() && resolved.empty()) return 0;
+  auto rows = [](const std::vector<Drift>& drifts) {
+    json out = json::array();
+    for (const Drift& d : drifts) {
+      out.push_back({{"zone", d.zone},
+                     {"kind", FindingKindName(d.kind)},
+                     {"truth", d.truth_serial},
+                     {"theirs", d.server_serial},
+                     {"detail", d.detail}});
+    }
+    return out.dump();
+  };
+  const std::string gone = rows(resolved);
+  const std::string added = rows(found);
   return RunPg<int>(*pool_, "RecordDrifts", [&](pqxx::connection& conn) -> absl::StatusOr<int> {
     pqxx::work txn(conn);
-    int events = 0;
-    for (const Drift& d : resolved) {
-      pqxx::result gone = txn.exec_params(
-          "DELETE FROM dnsv1.consistency_drifts WHERE server = $1 AND zone = $2 RETURNING kind",
-          server, d.zone);
-      if (gone.empty()) continue;
-      txn.exec_params("SELECT dnsv1.add_consistency_event('DRIFT_RESOLVED', $1, $2, $3, $4, $5,"
-                      " $6, 0, '')",
-                      server, d.zone, gone[0][0].as<std::string>(),
-                      static_cast<int64_t>(d.truth_serial), static_cast<int64_t>(d.server_serial),
-                      d.detail);
-      ++events;
-    }
-    for (const Drift& d : found) {
-      pqxx::result added = txn.exec_params(
-          "INSERT INTO dnsv1.consistency_drifts (server, zone, kind, truth_serial, server_serial,"
-          " detail) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (server, zone) DO NOTHING"
-          " RETURNING 1",
-          server, d.zone, FindingKindName(d.kind), static_cast<int64_t>(d.truth_serial),
-          static_cast<int64_t>(d.server_serial), d.detail);
-      if (added.empty()) continue;
-      txn.exec_params("SELECT dnsv1.add_consistency_event('DRIFT_FOUND', $1, $2, $3, $4, $5, $6,"
-                      " 0, '')",
-                      server, d.zone, FindingKindName(d.kind), static_cast<int64_t>(d.truth_serial),
-                      static_cast<int64_t>(d.server_serial), d.detail);
-      ++events;
-    }
+    // Set-based, one statement each: the events in zone order.
+    const int64_t resolved_events = txn.exec_params1(
+        "WITH gone AS (DELETE FROM dnsv1.consistency_drifts d"
+        "   USING jsonb_to_recordset($2::jsonb) AS r(zone text, truth bigint, theirs bigint,"
+        "     detail text)"
+        "   WHERE d.server = $1 AND d.zone = r.zone"
+        "   RETURNING d.zone, d.kind, r.truth, r.theirs, r.detail)"
+        " SELECT count(dnsv1.add_consistency_event('DRIFT_RESOLVED', $1, zone, kind, truth,"
+        "   theirs, detail, 0, ''))"
+        " FROM (SELECT * FROM gone ORDER BY zone) g",
+        server, gone)[0].as<int64_t>();
+    const int64_t found_events = txn.exec_params1(
+        "WITH added AS (INSERT INTO dnsv1.consistency_drifts"
+        "   (server, zone, kind, truth_serial, server_serial, detail)"
+        "   SELECT $1, r.zone, r.kind, r.truth, r.theirs, r.detail"
+        "   FROM jsonb_to_recordset($2::jsonb) AS r(zone text, kind text, truth bigint,"
+        "     theirs bigint, detail text)"
+        "   ON CONFLICT (server, zone) DO NOTHING"
+        "   RETURNING zone, kind, truth_serial, server_serial, detail)"
+        " SELECT count(dnsv1.add_consistency_event('DRIFT_FOUND', $1, zone, kind, truth_serial,"
+        "   server_serial, detail, 0, ''))"
+        " FROM (SELECT * FROM added ORDER BY zone) a",
+        server, added)[0].as<int64_t>();
     txn.commit();
-    return events;
+    return static_cast<int>(resolved_events + found_events);
   });
 }
 

@@ -1,5 +1,6 @@
 #include "server/consistency/consistency_sweeper.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -13,9 +14,14 @@ std::vector<Drift> ConsistencySweeper::DriftsOf(const std::vector<Finding>& find
   std::map<std::string, Drift> by_zone;
   for (const Finding& f : findings) {
     if (f.kind == FindingKind::kCheckFailed || f.zone.empty()) continue;
+    // Queued work (PENDING) is not drift, however long the queue: a bulk
+    // import would otherwise raise an event per zone. A push that keeps
+    // failing (ERROR) past the grace is, and so is anything the service
+    // counts as done (IN_SYNC) or does not know of (an extra zone).
     const bool settled = f.propagation == PropagationState::kInSync ||
                          f.kind == FindingKind::kZoneExtra ||
-                         (f.pending_since != absl::InfinitePast() && now - f.pending_since > grace);
+                         (f.propagation == PropagationState::kError &&
+                          f.pending_since != absl::InfinitePast() && now - f.pending_since > grace);
     if (!settled) continue;
     // The zone's first finding names it (zone-level and serial findings
     // come before RRset ones).
@@ -33,16 +39,16 @@ absl::StatusOr<SweepOutcome> ConsistencySweeper::SweepServer(const Server& serve
   request.server = server.name;
   request.depth = depth;
   request.request_id = absl::StrCat("consistency-sweep-", server.name);
-  std::vector<Finding> findings;
+  // Only drifts are kept, page by page (a zone's findings come together):
+  // a sweep of a server where everything differs stays small.
+  std::vector<Drift> now;
   std::set<std::string> unreadable;  // zones that could not be checked this time
+  const absl::Time at = clock_->Now();
   absl::StatusOr<CheckSummary> summary = checker_.Check(request, [&](std::vector<Finding> batch) {
-    for (Finding& f : batch) {
-      if (f.kind == FindingKind::kCheckFailed) {
-        unreadable.insert(f.zone);
-        continue;
-      }
-      findings.push_back(std::move(f));
+    for (const Finding& f : batch) {
+      if (f.kind == FindingKind::kCheckFailed) unreadable.insert(f.zone);
     }
+    for (Drift& d : DriftsOf(batch, at, options_.grace)) now.push_back(std::move(d));
     return true;
   });
   if (!summary.ok()) return summary.status();
@@ -50,20 +56,24 @@ absl::StatusOr<SweepOutcome> ConsistencySweeper::SweepServer(const Server& serve
   out.server = server.name;
   out.depth = summary->servers.empty() ? depth : summary->servers[0].depth;
   out.complete = !summary->servers.empty() && summary->servers[0].complete;
-  const std::vector<Drift> now = DriftsOf(findings, clock_->Now(), options_.grace);
   absl::StatusOr<std::vector<Drift>> stored = store_.ListDrifts(server.name);
   if (!stored.ok()) return stored.status();
   std::set<std::string> now_zones, stored_zones;
   for (const Drift& d : now) now_zones.insert(d.zone);
   for (const Drift& d : *stored) stored_zones.insert(d.zone);
   std::vector<Drift> found, resolved;
+  // At most max_events of each per sweep: the rest are recorded by the
+  // next sweeps, so a mass drift (or its repair) does not flood watchers.
+  const size_t cap = static_cast<size_t>(std::max(1, options_.max_events));
   for (const Drift& d : now) {
-    if (!stored_zones.count(d.zone)) found.push_back(d);
+    if (!stored_zones.count(d.zone) && found.size() < cap) found.push_back(d);
   }
   // Only a sweep that read the whole server can say a drift went away.
   if (out.complete) {
     for (const Drift& d : *stored) {
-      if (!now_zones.count(d.zone) && !unreadable.count(d.zone)) resolved.push_back(d);
+      if (!now_zones.count(d.zone) && !unreadable.count(d.zone) && resolved.size() < cap) {
+        resolved.push_back(d);
+      }
     }
   }
   absl::StatusOr<int> recorded = store_.RecordDrifts(server.name, found, resolved);
@@ -88,7 +98,9 @@ absl::StatusOr<std::vector<SweepOutcome>> ConsistencySweeper::SweepOnce() {
   std::vector<SweepOutcome> out;
   absl::Status first_error;
   for (const Server& server : servers_()) {
-    if (server.maintenance) continue;
+    // A server down or in maintenance is the health monitor's news; its
+    // zones are caught up when it is back.
+    if (server.maintenance || server.status == ServerStatus::kUnavailable) continue;
     absl::StatusOr<SweepOutcome> one = SweepServer(server, depth);
     if (!one.ok()) {
       if (first_error.ok()) first_error = one.status();

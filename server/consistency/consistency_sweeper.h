@@ -1,7 +1,8 @@
 // The periodic consistency sweeps, run on the leader: SERIALS every
 // interval, CONTENT when its (longer) interval is due. A finding becomes a
-// drift when propagation counts the zone as done on that server, or has been
-// trying for longer than the grace (a zone merely on its way is not drift).
+// drift when propagation counts the zone as done on that server, or its
+// pushes have been failing for longer than the grace (a zone queued on its
+// way is not drift).
 // Drifts are kept in the database per (server, zone): an event is raised
 // when one appears and when it goes, never every sweep, and a new leader
 // goes on from the same set.
@@ -28,6 +29,8 @@ struct SweepOptions {
   absl::Duration interval = absl::Seconds(60);
   absl::Duration content_interval = absl::Hours(24);
   absl::Duration grace = absl::Seconds(30);
+  // DRIFT_FOUND (and DRIFT_RESOLVED) events per server and sweep.
+  int max_events = 200;
 };
 
 // What one sweep of one server did.

@@ -429,6 +429,10 @@ TEST_F(ConsistencyTest, APausedStandbyShowsAsSerialBehindAndCatchesUp) {
   EXPECT_LT(behind->server_serial(), changed.serial());
   EXPECT_NE(behind->propagation_state(), v1::PROPAGATION_STATE_IN_SYNC);
   EXPECT_EQ(check.findings.size(), 1u);
+  // The zone is there, only behind: nothing at depth ZONES.
+  Checked zones_only = Check("standby-1", v1::CONSISTENCY_DEPTH_ZONES);
+  ASSERT_TRUE(zones_only.status.ok());
+  EXPECT_TRUE(zones_only.findings.empty());
 
   // Per-server views: the zone is not in sync on the standby's server only.
   v1::ListZonesRequest list;

@@ -86,6 +86,12 @@ TEST(DriftRuleTest, OnlySettledZonesDrift) {
   Finding on_its_way = Make("b.example.", FindingKind::kSerialBehind, 9, 7);
   on_its_way.propagation = PropagationState::kPending;
   on_its_way.pending_since = now - absl::Seconds(5);
+  Finding queued_long = Make("b2.example.", FindingKind::kSerialBehind, 9, 7);
+  queued_long.propagation = PropagationState::kPending;  // a backlog, not drift
+  queued_long.pending_since = now - absl::Hours(1);
+  Finding failing_briefly = Make("b3.example.", FindingKind::kSerialBehind, 9, 7);
+  failing_briefly.propagation = PropagationState::kError;
+  failing_briefly.pending_since = now - absl::Seconds(5);
   Finding stuck = Make("c.example.", FindingKind::kSerialBehind, 9, 7);
   stuck.propagation = PropagationState::kError;
   stuck.pending_since = now - absl::Minutes(5);
@@ -96,7 +102,8 @@ TEST(DriftRuleTest, OnlySettledZonesDrift) {
   Finding rrset = Make("a.example.", FindingKind::kRRsetDifferent);
 
   std::vector<Drift> drifts = ConsistencySweeper::DriftsOf(
-      {settled, on_its_way, stuck, unreadable, extra, rrset}, now, grace);
+      {settled, on_its_way, queued_long, failing_briefly, stuck, unreadable, extra, rrset}, now,
+      grace);
   ASSERT_EQ(drifts.size(), 3u);
   EXPECT_EQ(drifts[0].zone, "a.example.");
   EXPECT_EQ(drifts[0].kind, FindingKind::kSerialBehind);
