@@ -111,23 +111,12 @@ int Run() {
   const int rounds = absl::GetFlag(FLAGS_rounds);
   const int get_threads = absl::GetFlag(FLAGS_get_threads);
   const int rss_zones = absl::GetFlag(FLAGS_rss_zones);
-  Section("Environment");
-  auto pg = StartPostgres(/*sql_stats=*/false);
-  if (!pg.ok()) {
-    std::fprintf(stderr, "PostgreSQL: %s\n", std::string(pg.status().message()).c_str());
-    return 1;
-  }
-  std::unique_ptr<dt::PostgresServer> postgres = *std::move(pg);
-  auto dnsd = StartDnsd(*postgres, "dns", {});
-  if (!dnsd.ok()) {
-    std::fprintf(stderr, "dnsd: %s\n", std::string(dnsd.status().message()).c_str());
-    return 1;
-  }
-  std::unique_ptr<dt::DnsdProcess> daemon = *std::move(dnsd);
+  absl::StatusOr<Environment> env = StartEnvironment();
+  if (!env.ok()) return 1;
+  std::unique_ptr<dt::PostgresServer> postgres = std::move(env->pg);
+  std::unique_ptr<dt::DnsdProcess> daemon = std::move(env->dnsd);
+  PdnsFleet fleet = std::move(env->fleet);
   const std::string target = daemon->target();
-  auto fleet_or = StartAndRegisterFleet(*postgres, "dns", /*shared_caches=*/true, target);
-  if (!fleet_or.ok()) return 1;
-  PdnsFleet fleet = *std::move(fleet_or);
 
   Section(absl::StrCat("Setup: ", zones, " zones (apex, www, mail, MX, TXT) on every server"));
   if (!CreateHostedZones(target, 0, zones, absl::GetFlag(FLAGS_create_threads), ZoneName,

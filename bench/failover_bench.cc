@@ -172,23 +172,12 @@ int Main() {
   const int zones = absl::GetFlag(FLAGS_zones);
   const int rounds = absl::GetFlag(FLAGS_rounds);
   const int sample = std::min(absl::GetFlag(FLAGS_baseline_sample), zones);
-  Section("Environment");
-  auto pg = StartPostgres(/*sql_stats=*/false);
-  if (!pg.ok()) {
-    std::fprintf(stderr, "PostgreSQL: %s\n", std::string(pg.status().message()).c_str());
-    return 1;
-  }
-  std::unique_ptr<dt::PostgresServer> postgres = *std::move(pg);
-  auto dnsd = StartDnsd(*postgres, "dns", {});
-  if (!dnsd.ok()) {
-    std::fprintf(stderr, "dnsd: %s\n", std::string(dnsd.status().message()).c_str());
-    return 1;
-  }
-  std::unique_ptr<dt::DnsdProcess> daemon = *std::move(dnsd);
+  absl::StatusOr<Environment> env = StartEnvironment();
+  if (!env.ok()) return 1;
+  std::unique_ptr<dt::PostgresServer> postgres = std::move(env->pg);
+  std::unique_ptr<dt::DnsdProcess> daemon = std::move(env->dnsd);
+  PdnsFleet fleet = std::move(env->fleet);
   const std::string target = daemon->target();
-  auto fleet_or = StartAndRegisterFleet(*postgres, "dns", /*shared_caches=*/true, target);
-  if (!fleet_or.ok()) return 1;
-  PdnsFleet fleet = *std::move(fleet_or);
 
   Section(absl::StrCat("Setup: ", zones, " zones (apex, www on ", kAddressA,
                        "; mail, MX, TXT), pushed to every server"));

@@ -619,6 +619,27 @@ absl::StatusOr<PdnsFleet> StartAndRegisterFleet(dt::PostgresServer& pg, const st
   return fleet;
 }
 
+absl::StatusOr<Environment> StartEnvironment() {
+  Section("Environment");
+  Environment env;
+  auto pg = StartPostgres(/*sql_stats=*/false);
+  if (!pg.ok()) {
+    std::fprintf(stderr, "PostgreSQL: %s\n", std::string(pg.status().message()).c_str());
+    return pg.status();
+  }
+  env.pg = *std::move(pg);
+  auto dnsd = StartDnsd(*env.pg, "dns", {});
+  if (!dnsd.ok()) {
+    std::fprintf(stderr, "dnsd: %s\n", std::string(dnsd.status().message()).c_str());
+    return dnsd.status();
+  }
+  env.dnsd = *std::move(dnsd);
+  auto fleet = StartAndRegisterFleet(*env.pg, "dns", /*shared_caches=*/true, env.dnsd->target());
+  if (!fleet.ok()) return fleet.status();
+  env.fleet = *std::move(fleet);
+  return env;
+}
+
 bool CreateHostedZones(const std::string& target, int from, int to, int threads,
                        const std::function<std::string(int)>& name, const std::string& ip) {
   auto stub = v1::ZoneService::NewStub(NewChannel(target));

@@ -208,6 +208,16 @@ absl::Status RegisterFleet(const std::string& target, PdnsFleet& fleet);
 absl::StatusOr<PdnsFleet> StartAndRegisterFleet(dt::PostgresServer& pg, const std::string& db,
                                                 bool shared_caches, const std::string& target);
 
+// What every fleet benchmark starts: PostgreSQL, dnsd at its defaults and
+// the fleet (SHARED_DB servers with production caches), registered.
+struct Environment {
+  std::unique_ptr<dt::PostgresServer> pg;
+  std::unique_ptr<dt::DnsdProcess> dnsd;
+  PdnsFleet fleet;
+};
+// Prints the "Environment" section; says on stderr what went wrong.
+absl::StatusOr<Environment> StartEnvironment();
+
 // Hosted zones name(from) .. name(to - 1) through CreateZone on `threads`
 // threads: apex and www A on `ip`, mail A, MX and TXT, TTL 300, account
 // "acct-<i % 50>"; prints a row. False if any failed.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -912,13 +913,7 @@ class Cli {
     v1::WatchConsistencyRequest req;
     for (const auto& server : args_.All("server-name")) req.add_servers(server);
     for (const auto& zone : args_.All("zone")) req.add_zones(zone);
-    if (args_.Has("resume-after")) {
-      int64_t id = 0;
-      if (!absl::SimpleAtoi(args_.Get("resume-after"), &id) || id < 0) {
-        Fail("--resume-after takes an event id");
-      }
-      req.set_resume_after(id);
-    }
+    if (std::optional<int64_t> id = ResumeAfter()) req.set_resume_after(*id);
     const bool json = args_.Has("json");
     grpc::ClientContext context;
     Prepare(context, /*deadline=*/false);
@@ -947,6 +942,16 @@ class Cli {
     return 1;
   }
 
+  // --resume-after ID, if given.
+  std::optional<int64_t> ResumeAfter() {
+    if (!args_.Has("resume-after")) return std::nullopt;
+    int64_t id = 0;
+    if (!absl::SimpleAtoi(args_.Get("resume-after"), &id) || id < 0) {
+      Fail("--resume-after takes an event id");
+    }
+    return id;
+  }
+
   // server watch: prints health events until the stream ends.
   int Watch() {
     v1::WatchHealthRequest req;
@@ -970,13 +975,7 @@ class Cli {
         }
       }
     }
-    if (args_.Has("resume-after")) {
-      int64_t id = 0;
-      if (!absl::SimpleAtoi(args_.Get("resume-after"), &id) || id < 0) {
-        Fail("--resume-after takes an event id");
-      }
-      req.set_resume_after(id);
-    }
+    if (std::optional<int64_t> id = ResumeAfter()) req.set_resume_after(*id);
     const bool json = args_.Has("json");
 
     grpc::ClientContext context;

@@ -486,7 +486,9 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
                    }});
   if (c.consistency.interval > absl::ZeroDuration()) {
     ConsistencySweeper* sweeper = p->sweeper.get();
-    p->jobs->Add(Job{"consistency_sweep", c.consistency.interval,
+    // The sweeper itself keeps an interval between the end of one sweep
+    // and the start of the next; the job only asks often enough.
+    p->jobs->Add(Job{"consistency_sweep", std::min(c.consistency.interval, absl::Seconds(5)),
                      [sweeper]() -> absl::Status { return sweeper->Kick(); }, /*quiet=*/true});
   }
   p->jobs->Start();

@@ -79,6 +79,7 @@ class ConsistencySweeper {
   std::thread thread_ ABSL_GUARDED_BY(mu_);
   bool running_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time last_content_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time last_end_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace dns

@@ -88,6 +88,29 @@ TEST(ParseTest, ZoneWithRRsets) {
             (RRset{"_x.example.", "TXT", 60, {{"\"v=1\"", false}}}));
 }
 
+TEST(ParseTest, ZoneListKeepsEveryZoneAndItsSummaryFields) {
+  absl::StatusOr<std::vector<ZoneInfo>> zones = ParseZoneList(R"([
+    {"id": "a.example.", "name": "a.example.", "kind": "Native", "serial": 7,
+     "masters": [], "account": "x", "url": "/api/v1/servers/localhost/zones/a.example.",
+     "catalog": "", "nested": {"deeper": [1, {"k": 2}]}},
+    {"id": "b.example.", "name": "b.example.", "kind": "Slave", "serial": 4294967295,
+     "masters": ["192.0.2.1"], "dnssec": true},
+    7
+  ])");
+  ASSERT_TRUE(zones.ok()) << zones.status();
+  ASSERT_EQ(zones->size(), 2u);
+  EXPECT_EQ((*zones)[0].name, "a.example.");
+  EXPECT_EQ((*zones)[0].serial, 7u);
+  EXPECT_EQ((*zones)[0].account, "x");
+  EXPECT_EQ((*zones)[1].kind, ZoneKind::kSlave);
+  EXPECT_EQ((*zones)[1].serial, 4294967295u);
+  EXPECT_EQ((*zones)[1].masters, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_TRUE((*zones)[1].dnssec);
+  ASSERT_TRUE(ParseZoneList("[]").ok());
+  EXPECT_TRUE(ParseZoneList("[]")->empty());
+  EXPECT_EQ(ParseZoneList("[{\"name\": ").status().code(), absl::StatusCode::kInternal);
+}
+
 TEST(ParseTest, MalformedBodiesAreInternalErrors) {
   EXPECT_EQ(ParseZone("not json").status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(ParseZoneList("{}").status().code(), absl::StatusCode::kInternal);
