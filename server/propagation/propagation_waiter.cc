@@ -13,6 +13,12 @@ bool SerialReached(uint32_t got, uint32_t want) {
   return static_cast<int32_t>(got - want) >= 0;
 }
 
+// The server serves the write (or a later one), whatever it is doing next.
+bool WriteServed(const ServerPropagation& p, uint32_t serial, bool deleted) {
+  if (deleted) return p.state == PropagationState::kInSync;
+  return p.applied_serial != 0 && SerialReached(p.applied_serial, serial);
+}
+
 // One wait's state, shared by the hub's handler and the timer.
 class Wait : public std::enable_shared_from_this<Wait> {
  public:
@@ -90,7 +96,7 @@ class Wait : public std::enable_shared_from_this<Wait> {
     finished_ = true;
     timers_.Cancel(timer_);
     subscription_.Cancel();
-    done_(States());
+    done_(AsSeenByWrite(States(), request_.serial, request_.deleted));
   }
 
   std::vector<ServerPropagation> States() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -117,13 +123,22 @@ class Wait : public std::enable_shared_from_this<Wait> {
 bool PropagationSettled(const std::vector<ServerPropagation>& states, uint32_t serial,
                         bool deleted, absl::Time since) {
   for (const ServerPropagation& p : states) {
-    const bool reached = p.state == PropagationState::kInSync &&
-                         (deleted || SerialReached(p.applied_serial, serial));
+    const bool reached = WriteServed(p, serial, deleted);
     const bool failed_now =
         p.state == PropagationState::kError && p.update_time >= since && p.attempts >= 2;
     if (!reached && !failed_now && p.state != PropagationState::kSkipped) return false;
   }
   return true;
+}
+
+std::vector<ServerPropagation> AsSeenByWrite(std::vector<ServerPropagation> states,
+                                             uint32_t serial, bool deleted) {
+  for (ServerPropagation& p : states) {
+    if (p.state == PropagationState::kInSync || !WriteServed(p, serial, deleted)) continue;
+    p.state = PropagationState::kInSync;
+    p.last_error.clear();
+  }
+  return states;
 }
 
 void WaitForPropagation(EventHub& hub, TimerQueue& timers, WaitRequest request,

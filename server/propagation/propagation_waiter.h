@@ -20,13 +20,20 @@
 namespace dns {
 
 // Whether every server in `states` is done with a write of `serial` (or
-// the deletion of the zone) made at `since`: in sync at that serial or
-// later, in maintenance (skipped), or failed twice since the write. The
+// the deletion of the zone) made at `since`: serving that serial or a later
+// one (even while a newer write is still on its way there: a zone written
+// without pause is never IN_SYNC, yet each write reaches it), in
+// maintenance (skipped), or failed twice since the write. The
 // recovery retries a failed push within about a second, so a passing fault
 // (a busy SQLite backend, a dropped connection) is waited out, while a
 // lasting one (a server down, a rejected key or record) is reported.
 bool PropagationSettled(const std::vector<ServerPropagation>& states, uint32_t serial,
                         bool deleted, absl::Time since);
+
+// The states as the write's caller sees them: a server serving the write's
+// serial or a later one is in sync for it, whatever newer write is pending.
+std::vector<ServerPropagation> AsSeenByWrite(std::vector<ServerPropagation> states,
+                                             uint32_t serial, bool deleted);
 
 struct WaitRequest {
   std::string zone;

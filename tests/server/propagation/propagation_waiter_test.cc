@@ -76,6 +76,29 @@ TEST_F(WaiterTest, AnswersWhenEveryServerHasTheSerial) {
   EXPECT_EQ(answers_, 1);
 }
 
+// A zone written without pause is always pending its newest write; each
+// write is done once the server serves its serial, and says so.
+TEST_F(WaiterTest, AServerServingTheWriteIsInSyncForItWhileANewerOneIsPending) {
+  const absl::Time t = clock_->Now();
+  Wait({State("ns1", PropagationState::kPending, 9, t), State("ns2", PropagationState::kPending, 9, t)},
+       absl::Seconds(10));
+  ServerPropagation newer = State("ns1", PropagationState::kPending, 11, t + absl::Milliseconds(1));
+  newer.desired_serial = 12;
+  hub_.Publish(ProgressEvent(newer));
+  EXPECT_EQ(answers_, 0);
+  // Still short of the write's serial, newer work pending or not.
+  hub_.Publish(ProgressEvent(State("ns2", PropagationState::kError, 9, t + absl::Milliseconds(2), 1)));
+  EXPECT_EQ(answers_, 0);
+  hub_.Publish(ProgressEvent(State("ns2", PropagationState::kPending, 10, t + absl::Milliseconds(3))));
+  ASSERT_EQ(answers_, 1);
+  ASSERT_EQ(answer_.size(), 2u);
+  for (const ServerPropagation& p : answer_) {
+    EXPECT_EQ(p.state, PropagationState::kInSync) << p.server;
+  }
+  EXPECT_EQ(answer_[0].applied_serial, 11u);
+  EXPECT_EQ(answer_[1].applied_serial, 10u);
+}
+
 TEST_F(WaiterTest, AnEventDuringTheInitialReadIsNotLost) {
   const absl::Time t = clock_->Now();
   publish_during_read_ = State("ns1", PropagationState::kInSync, 10, t + absl::Milliseconds(5));
