@@ -20,6 +20,7 @@
 #include "server/domain/server_name.h"
 #include "server/domain/zone_file.h"
 #include "common/status_details.h"
+#include "common/serial.h"
 
 namespace dns {
 namespace {
@@ -404,10 +405,7 @@ absl::StatusOr<Zone> ZoneManager::ImportRRsets(Zone zone, std::vector<RRset> rrs
   if (!rule_violations.empty()) return InvalidFields(rule_violations);
 
   uint32_t file_serial = 0;
-  if (soa) {
-    std::vector<std::string> fields = absl::StrSplit(soa->records.front().content, ' ');
-    if (fields.size() == 7) absl::SimpleAtoi(fields[2], &file_serial);
-  }
+  if (soa) file_serial = SoaContentSerial(soa->records.front().content);
   // Kept when it is ahead of the date, so secondaries that already hold the
   // zone see no step back (the store applies the rule).
   zone.serial = file_serial;
@@ -641,8 +639,7 @@ absl::StatusOr<std::pair<std::string, uint32_t>> ZoneManager::ExportZone(
   uint32_t serial = 0;
   for (const auto& rrset : *rrsets) {
     if (rrset.type == "SOA" && !rrset.records.empty()) {
-      std::vector<std::string> fields = absl::StrSplit(rrset.records.front().content, ' ');
-      if (fields.size() == 7) absl::SimpleAtoi(fields[2], &serial);
+      serial = SoaContentSerial(rrset.records.front().content);
     }
   }
   return std::make_pair(FormatZoneFile(*canonical, *rrsets), serial);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "common/host_port.h"
 #include "common/logging.h"
+#include "common/serial.h"
 #include "common/status_details.h"
 #include "server/domain/page_token.h"
 #include "server/failover/failover_plan.h"
@@ -15,10 +16,6 @@
 
 namespace dns {
 namespace {
-
-bool SerialReached(uint32_t got, uint32_t want) {
-  return static_cast<int32_t>(got - want) >= 0;
-}
 
 std::string FilterFingerprint(const FailoverListFilter& filter) {
   return absl::StrCat(filter.ip, "|", filter.state ? static_cast<int>(*filter.state) : -1);
@@ -440,7 +437,7 @@ std::vector<char> FailoverManager::ProbeSerials(
     for (size_t i = next++; i < zones.size(); i = next++) {
       absl::StatusOr<ProbeResult> probe = prober_.QuerySoaSerial(
           address->host, address->port, zones[i].first, options_.probe_timeout);
-      ok[i] = probe.ok() && probe->soa_serial && SerialReached(*probe->soa_serial, zones[i].second);
+      ok[i] = probe.ok() && probe->soa_serial && SerialAtOrAfter(*probe->soa_serial, zones[i].second);
     }
   };
   const int threads =

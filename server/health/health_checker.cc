@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/host_port.h"
+#include "common/serial.h"
 
 namespace dns {
 namespace {
@@ -111,9 +112,9 @@ HealthReport HealthChecker::Run(const Server& server, pdns::PdnsClient& client) 
         probe.value = Ms(answer->latency);
         const uint32_t want = (*target)->serial;
         const uint32_t got = answer->soa_serial.value_or(0);
-        // Serial arithmetic (RFC 1982): newer than the truth read a moment
-        // ago is a write that landed since.
-        if (!answer->soa_serial || static_cast<int32_t>(got - want) < 0) {
+        // Newer than the truth read a moment ago is a write that landed
+        // since.
+        if (!answer->soa_serial || !SerialAtOrAfter(got, want)) {
           probe.passed = false;
           probe.message =
               absl::StrCat("SOA ", name, " serial ", got, ", the truth's is ", want);

@@ -23,12 +23,24 @@ class ApiPusher {
 
   // OK once the server holds the task's desired serial (or no longer holds
   // a deleted zone). `did_full_sync` says whether the whole zone was sent.
+  //
+  // After a failed try (`task.attempts` > 0) the serial is read back: a
+  // request that timed out may still be acted on late (a frozen server
+  // works off its queue when it resumes) and overwrite newer content with
+  // older; if so the whole zone is sent again.
   absl::Status Push(pdns::PdnsClient& client, const PropagationTask& task,
                     const pdns::CallContext& ctx, bool* did_full_sync);
 
  private:
+  // `pushed_serial`: the serial of the SOA that was sent (0: nothing sent).
+  absl::Status PushOnce(pdns::PdnsClient& client, const PropagationTask& task,
+                        const pdns::CallContext& ctx, bool* did_full_sync,
+                        uint32_t* pushed_serial);
   absl::Status FullSync(pdns::PdnsClient& client, const PropagationTask& task,
-                        const pdns::CallContext& ctx);
+                        const pdns::CallContext& ctx, uint32_t* pushed_serial);
+  // OK when the server answers `serial` or a later one.
+  absl::Status ServerHas(pdns::PdnsClient& client, const std::string& zone, uint32_t serial,
+                         const pdns::CallContext& ctx);
 
   PropagationStore& store_;
   ZoneStore& zones_;

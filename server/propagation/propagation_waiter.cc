@@ -4,19 +4,15 @@
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
+#include "common/serial.h"
 
 namespace dns {
 namespace {
 
-// RFC 1982: is `got` at or after `want`?
-bool SerialReached(uint32_t got, uint32_t want) {
-  return static_cast<int32_t>(got - want) >= 0;
-}
-
 // The server serves the write (or a later one), whatever it is doing next.
 bool WriteServed(const ServerPropagation& p, uint32_t serial, bool deleted) {
   if (deleted) return p.state == PropagationState::kInSync;
-  return p.applied_serial != 0 && SerialReached(p.applied_serial, serial);
+  return p.applied_serial != 0 && SerialAtOrAfter(p.applied_serial, serial);
 }
 
 // One wait's state, shared by the hub's handler and the timer.

@@ -4,16 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/host_port.h"
+#include "common/serial.h"
 
 namespace dns {
-namespace {
-
-// RFC 1982: is `got` at or after `want`?
-bool SerialReached(uint32_t got, uint32_t want) {
-  return static_cast<int32_t>(got - want) >= 0;
-}
-
-}  // namespace
 
 absl::Status SharedDbConfirmer::Confirm(const Server& server, pdns::PdnsClient& client,
                                         const PropagationTask& task,
@@ -32,7 +25,7 @@ absl::Status SharedDbConfirmer::Confirm(const Server& server, pdns::PdnsClient& 
   for (int round = 0;; ++round) {
     absl::StatusOr<ProbeResult> probe =
         prober_.QuerySoaSerial(address->host, address->port, task.zone, options_.probe_timeout);
-    if (probe.ok() && probe->soa_serial && SerialReached(*probe->soa_serial, task.desired_serial)) {
+    if (probe.ok() && probe->soa_serial && SerialAtOrAfter(*probe->soa_serial, task.desired_serial)) {
       return absl::OkStatus();
     }
     last = probe.ok() ? absl::FailedPreconditionError(absl::StrCat(

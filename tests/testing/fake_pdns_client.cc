@@ -50,6 +50,9 @@ struct FakePdnsClient::State {
   std::map<std::string, ZoneInfo> zones ABSL_GUARDED_BY(mu);
   std::vector<RecordedCall> calls ABSL_GUARDED_BY(mu);
   std::map<std::string, std::deque<absl::Status>> fail_next ABSL_GUARDED_BY(mu);
+  std::map<std::string, int> overtake_next ABSL_GUARDED_BY(mu);
+  // Per method: calls that timed out and take effect after the next one.
+  std::map<std::string, std::vector<absl::AnyInvocable<void()>>> late ABSL_GUARDED_BY(mu);
   absl::Status fail_all ABSL_GUARDED_BY(mu);
   absl::Duration latency ABSL_GUARDED_BY(mu) = absl::ZeroDuration();
   bool aborted ABSL_GUARDED_BY(mu) = false;
@@ -102,7 +105,22 @@ std::future<R> Dispatch(const std::shared_ptr<State>& state,
       promise->set_value(R(std::move(injected)));
       return;
     }
-    promise->set_value(apply(*state));
+    std::vector<absl::AnyInvocable<void()>> late;
+    {
+      absl::MutexLock lock(&state->mu);
+      auto it = state->overtake_next.find(method);
+      if (it != state->overtake_next.end() && it->second > 0) {
+        --it->second;
+        state->late[method].push_back(
+            [state, apply = std::move(apply)]() mutable { (void)apply(*state); });
+        promise->set_value(R(absl::DeadlineExceededError("timed out (no answer)")));
+        return;
+      }
+      late.swap(state->late[method]);
+    }
+    R result = apply(*state);
+    for (auto& f : late) f();
+    promise->set_value(std::move(result));
   };
   if (latency <= absl::ZeroDuration()) {
     finish();
@@ -135,6 +153,11 @@ void FakePdnsClient::FailNext(const std::string& method, absl::Status status,
                               int times) {
   absl::MutexLock lock(&state_->mu);
   for (int i = 0; i < times; ++i) state_->fail_next[method].push_back(status);
+}
+
+void FakePdnsClient::OvertakeNext(const std::string& method) {
+  absl::MutexLock lock(&state_->mu);
+  ++state_->overtake_next[method];
 }
 
 void FakePdnsClient::FailAll(absl::Status status) {

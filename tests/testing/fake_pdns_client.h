@@ -34,6 +34,11 @@ class FakePdnsClient final : public PdnsClient {
   // The next `times` calls of `method` ("PatchRRsets", ...) fail with
   // `status` without touching the zones.
   void FailNext(const std::string& method, absl::Status status, int times = 1);
+  // The next call of `method` times out (DEADLINE_EXCEEDED) without effect
+  // at first, and takes effect right after the following call of `method`
+  // has: a frozen server working off its queue when it resumes, an older
+  // request landing after a newer one.
+  void OvertakeNext(const std::string& method);
   // Every call fails with `status` until called again with OK (a dead
   // server: UNAVAILABLE).
   void FailAll(absl::Status status);

@@ -1,5 +1,6 @@
 #include "server/propagation/api_pusher.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fake_clock.h"
@@ -60,6 +61,50 @@ TEST_F(ApiPusherTest, KnownChangesGoAsOnePatchWithTheSoa) {
   EXPECT_THAT(sent, ElementsAre("REPLACE www.a.test. A", "DELETE old.a.test. A",
                                 "REPLACE a.test. SOA"));
   EXPECT_EQ(patches[0].request_id, "");  // the context's (none here)
+  EXPECT_TRUE(server_.CallsOf("GetZone").empty());  // first try: no read-back
+}
+
+// A PATCH that timed out lands after the retry that followed it: the
+// read-back after the retry sees the older serial and sends the whole zone.
+TEST_F(ApiPusherTest, AnOlderRequestLandingLateIsOverwrittenWithTheTruth) {
+  bool full = false;
+  ASSERT_TRUE(pusher_.Push(server_, Task(0), ctx_, &full).ok());
+  auto write = [&](uint32_t serial, const std::string& ip) {
+    Zone z;
+    z.name = "a.test.";
+    z.serial = serial;
+    zones_.Put(z, {RRset{"a.test.", "SOA", 3600, {{absl::StrCat("ns1.test. h.test. ", serial, " 1 2 3 4"), false}}},
+                   RRset{"a.test.", "NS", 3600, {{"ns1.test.", false}}},
+                   RRset{"www.a.test.", "A", 60, {{ip, false}}}});
+    store_.SetChanged("a.test.", std::vector<RRsetKey>{{"www.a.test.", "A"}});
+  };
+  write(13, "192.0.2.13");
+  server_.OvertakeNext("PatchRRsets");
+  PropagationTask task = Task(12);
+  EXPECT_EQ(pusher_.Push(server_, task, ctx_, &full).code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(server_.FindZone("a.test.")->serial, 12u);
+
+  write(14, "192.0.2.14");
+  task.attempts = 1;
+  server_.ClearCalls();
+  ASSERT_TRUE(pusher_.Push(server_, task, ctx_, &full).ok());
+  EXPECT_TRUE(full);
+  const pdns::ZoneInfo now = *server_.FindZone("a.test.");
+  EXPECT_EQ(now.serial, 14u);
+  bool www_is_new = false;
+  for (const RRset& r : now.rrsets) {
+    if (r.name == "www.a.test.") www_is_new = r.records.at(0).content == "192.0.2.14";
+  }
+  EXPECT_TRUE(www_is_new);
+  EXPECT_EQ(server_.CallsOf("GetZone").size(), 3u);  // read-back, full sync, read-back
+
+  // A retry nothing overtook reads back once and is done.
+  write(15, "192.0.2.15");
+  server_.ClearCalls();
+  ASSERT_TRUE(pusher_.Push(server_, task, ctx_, &full).ok());
+  EXPECT_FALSE(full);
+  EXPECT_EQ(server_.CallsOf("GetZone").size(), 1u);
+  EXPECT_EQ(server_.FindZone("a.test.")->serial, 15u);
 }
 
 TEST_F(ApiPusherTest, AServerThatLostTheZoneGetsItWhole) {
