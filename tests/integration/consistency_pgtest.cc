@@ -55,26 +55,12 @@ class ConsistencyTest : public ::testing::Test {
     auto standby = PostgresServer::StartStandby(fleet_->pg());
     ASSERT_TRUE(standby.ok()) << standby.status();
     standby_ = standby->release();
-    PdnsServer::Options options;
-    options.backend = PdnsServer::Options::Backend::kGpgsql;
-    options.pg_port = standby_->port();
-    options.pg_dbname = "dns";
-    options.api_key = kFleetKey;
-    auto pdns = PdnsServer::Start(options);
+    auto pdns = Fleet::StartGpgsqlServer(standby_->port());
     ASSERT_TRUE(pdns.ok()) << pdns.status();
     standby_pdns_ = pdns->release();
     ASSERT_EQ(fleet_->StartReplica(kFlags), 0);
     fleet_->Register(0);
-    v1::RegisterServerRequest reg;
-    reg.mutable_server()->set_name("standby-1");
-    reg.mutable_server()->set_api_url(standby_pdns_->api_url());
-    reg.mutable_server()->set_api_key(kFleetKey);
-    reg.mutable_server()->set_dns_address(standby_pdns_->dns_address());
-    reg.mutable_server()->set_mode(v1::SERVER_MODE_SHARED_DB);
-    v1::Server registered;
-    auto st = v1::ServerService::NewStub(fleet_->channel(0))
-                  ->RegisterServer(Context().get(), reg, &registered);
-    ASSERT_TRUE(st.ok()) << st.error_message();
+    fleet_->RegisterServer(0, "standby-1", *standby_pdns_, v1::SERVER_MODE_SHARED_DB);
     for (int i = 0; i < kZones; ++i) CreateZone(ZoneName(i));
     for (int i = 0; i < kZones; ++i) {
       ASSERT_TRUE(WaitFor([&] { return AllInSync(ZoneName(i)); })) << ZoneName(i);

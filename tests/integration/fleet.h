@@ -44,12 +44,7 @@ class Fleet {
                                             pg_->Url("dns"), "'"));
     ASSERT_TRUE(migrated.ok()) << migrated.status();
     for (int i = 0; i < 2; ++i) {
-      PdnsServer::Options options;
-      options.backend = PdnsServer::Options::Backend::kGpgsql;
-      options.pg_port = pg_->port();
-      options.pg_dbname = "dns";
-      options.api_key = kFleetKey;
-      auto pdns = PdnsServer::Start(options);
+      auto pdns = StartGpgsqlServer(pg_->port());
       ASSERT_TRUE(pdns.ok()) << pdns.status();
       shared_.push_back(*std::move(pdns));
     }
@@ -59,6 +54,17 @@ class Fleet {
     auto pdns = PdnsServer::Start(options);
     ASSERT_TRUE(pdns.ok()) << pdns.status();
     api_ = *std::move(pdns);
+  }
+
+  // A pdns_server reading the fleet's database from the PostgreSQL on
+  // `pg_port` (the primary, or a standby of it).
+  static absl::StatusOr<std::unique_ptr<PdnsServer>> StartGpgsqlServer(int pg_port) {
+    PdnsServer::Options options;
+    options.backend = PdnsServer::Options::Backend::kGpgsql;
+    options.pg_port = pg_port;
+    options.pg_dbname = "dns";
+    options.api_key = kFleetKey;
+    return PdnsServer::Start(options);
   }
 
   // A dnsd replica with `flags` on the shared database; returns its index.
@@ -77,21 +83,23 @@ class Fleet {
 
   // Registers the three servers through replica `via`.
   void Register(int via = 0) {
-    auto servers = v1::ServerService::NewStub(channels_[via]);
-    auto reg = [&](const std::string& name, PdnsServer* pdns, v1::ServerMode mode) {
-      v1::RegisterServerRequest req;
-      req.mutable_server()->set_name(name);
-      req.mutable_server()->set_api_url(pdns->api_url());
-      req.mutable_server()->set_api_key(kFleetKey);
-      req.mutable_server()->set_dns_address(pdns->dns_address());
-      req.mutable_server()->set_mode(mode);
-      v1::Server resp;
-      auto status = servers->RegisterServer(Context().get(), req, &resp);
-      ASSERT_TRUE(status.ok()) << status.error_message();
-    };
-    reg("shared-a", shared_[0].get(), v1::SERVER_MODE_SHARED_DB);
-    reg("shared-b", shared_[1].get(), v1::SERVER_MODE_SHARED_DB);
-    reg("api-1", api_.get(), v1::SERVER_MODE_API);
+    RegisterServer(via, "shared-a", *shared_[0], v1::SERVER_MODE_SHARED_DB);
+    RegisterServer(via, "shared-b", *shared_[1], v1::SERVER_MODE_SHARED_DB);
+    RegisterServer(via, "api-1", *api_, v1::SERVER_MODE_API);
+  }
+
+  // Registers one pdns_server as `name` through replica `via`.
+  void RegisterServer(int via, const std::string& name, PdnsServer& pdns, v1::ServerMode mode) {
+    v1::RegisterServerRequest req;
+    req.mutable_server()->set_name(name);
+    req.mutable_server()->set_api_url(pdns.api_url());
+    req.mutable_server()->set_api_key(kFleetKey);
+    req.mutable_server()->set_dns_address(pdns.dns_address());
+    req.mutable_server()->set_mode(mode);
+    v1::Server resp;
+    auto status = v1::ServerService::NewStub(channels_[via])
+                      ->RegisterServer(Context().get(), req, &resp);
+    ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
   PostgresServer& pg() { return *pg_; }
