@@ -40,8 +40,9 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kUsage[] = R"(dnsctl: command line for the dns.v1 service
 
-Usage: dnsctl [--server=HOST:PORT] [--request-id=ID] [--timeout=SECONDS] COMMAND ...
-  (--server defaults to $DNSCTL_SERVER or 127.0.0.1:50051; a --server
+Usage: dnsctl [--server=HOST:PORT] [--token=T] [--request-id=ID] [--timeout=SECONDS] COMMAND ...
+  (the bearer token is read from $DNSCTL_TOKEN or --token;
+  --server defaults to $DNSCTL_SERVER or 127.0.0.1:50051; a --server
   value without ':' names a PowerDNS server instead, for the commands that
   take one, and dnsd is then reached at $DNSCTL_SERVER or the default)
 
@@ -481,6 +482,14 @@ class Cli {
                            std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)));
     }
     if (args_.Has("request-id")) context.AddMetadata("x-request-id", args_.Get("request-id"));
+    // The token from --token, else $DNSCTL_TOKEN (better: not in the
+    // process list).
+    std::string token = args_.Has("token") ? args_.Get("token") : "";
+    if (token.empty()) {
+      const char* env = std::getenv("DNSCTL_TOKEN");
+      if (env != nullptr) token = env;
+    }
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
   }
 
   template <typename Stub, typename Method, typename Request, typename Response>

@@ -393,6 +393,61 @@ def migrate_database(pg: dict) -> None:
     _run([str(binary), "migrate", f"--database_url={pg['url']}"], "dnsd migrate")
 
 
+def create_token(pg: dict, name: str, role: str, accounts: Iterable[str] = ()) -> str:
+    """`dnsd token create` straight on the database; returns the bearer
+    secret (shown only this once)."""
+    binary = dnsd_bin()
+    _require_executable(binary, "dnsd")
+    argv = [str(binary), "token", "create", name, f"--role={role}",
+            f"--database_url={pg['url']}", "--log_level=warn"]
+    if accounts:
+        argv.append(f"--accounts={','.join(accounts)}")
+    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=60)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise StackError(f"dnsd token create {name} failed: {done.stderr.strip()}")
+    return done.stdout.splitlines()[0].strip()
+
+
+def bearer_channel(target: str, token: str):
+    """A gRPC channel to dnsd that sends `authorization: Bearer <token>` on
+    every call (grpcio is imported here only: the stack itself needs none)."""
+    import collections
+    import grpc
+
+    class _Details(collections.namedtuple(
+            "_Details", ("method", "timeout", "metadata", "credentials", "wait_for_ready",
+                         "compression")), grpc.ClientCallDetails):
+        pass
+
+    class _Bearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+                  grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+        def _details(self, d):
+            metadata = list(d.metadata or []) + [("authorization", f"Bearer {token}")]
+            return _Details(d.method, d.timeout, metadata, d.credentials,
+                            getattr(d, "wait_for_ready", None), getattr(d, "compression", None))
+
+        def intercept_unary_unary(self, continuation, details, request):
+            return continuation(self._details(details), request)
+
+        def intercept_unary_stream(self, continuation, details, request):
+            return continuation(self._details(details), request)
+
+        def intercept_stream_unary(self, continuation, details, requests):
+            return continuation(self._details(details), requests)
+
+        def intercept_stream_stream(self, continuation, details, requests):
+            return continuation(self._details(details), requests)
+
+    return grpc.intercept_channel(grpc.insecure_channel(target), _Bearer())
+
+
+def read_token(state: dict) -> str:
+    """The stack's admin token (made by `up`)."""
+    path = state.get("token_file")
+    return Path(path).read_text().strip() if path else ""
+
+
 def start_dnsd(state_dir: str | Path, pg: dict, extra_flags: Iterable[str] = (),
                migrate: bool = True, port: int | None = None,
                env: dict[str, str] | None = None) -> dict:
@@ -565,7 +620,8 @@ def register_servers(state: dict) -> None:
         argv = [str(dnsctl_bin()), server, "server", "register", pdns["name"],
                 "--api-url", pdns["api_url"], "--dns-address", f"127.0.0.1:{pdns['dns_port']}",
                 "--mode", SERVER_MODES[pdns["backend"]], "--location", "local"]
-        env = dict(os.environ, DNSCTL_API_KEY=pdns["api_key"])  # not on the command line
+        # Secrets in the environment, not on the command line.
+        env = dict(os.environ, DNSCTL_API_KEY=pdns["api_key"], DNSCTL_TOKEN=read_token(state))
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               env=env)
         if done.returncode != 0:
@@ -589,7 +645,9 @@ def print_endpoints(state: dict) -> None:
   PostgreSQL     {pg['url']}   (log {pg['log']}){standby_line}
 {servers}
   PowerDNS API key: {pdns['api_key']}
+  Admin token (dnsd token create): {state.get('token_file', '-')}
 Try:
+  export DNSCTL_TOKEN=$(cat {state.get('token_file', '-')})
   {dnsctl_bin()} --server={dnsd['target']} zone list
   dig @127.0.0.1 -p {pdns['dns_port']} www.demo.example A
 Stop with: python3 deploy/local_stack.py down""")
@@ -613,6 +671,12 @@ def cmd_up(state_dir: Path) -> int:
         _save_state(state_dir, state)
         print("running dnsd migrate ...", flush=True)
         migrate_database(state["postgres"])
+        print("creating an admin token (dnsd token create local-admin --role=admin) ...",
+              flush=True)
+        token_file = state_dir / "admin.token"
+        token_file.touch(mode=0o600)
+        token_file.write_text(create_token(state["postgres"], "local-admin", "admin") + "\n")
+        state["token_file"] = str(token_file)
         print("starting pdns_server (gpgsql, SHARED_DB) ...", flush=True)
         state["pdns"] = [start_pdns(state_dir, state["postgres"], name="pdns-shared")]
         _save_state(state_dir, state)
@@ -721,17 +785,20 @@ def cmd_demo(state_dir: Path) -> int:
     server = f"--server={_as_list(state['dnsd'])[0]['target']}"
     pdns = _as_list(state["pdns"])[0]
 
+    env = dict(os.environ, DNSCTL_TOKEN=read_token(state))
+
     def dnsctl(*args: str, check: bool = True) -> int:
         argv = [str(binary), server, *args]
         print(f"$ dnsctl {server} {' '.join(args)}", flush=True)
-        rc = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+        rc = subprocess.run(argv, stdin=subprocess.DEVNULL, env=env).returncode
         if check and rc != 0:
             raise StackError(f"dnsctl {' '.join(args)} failed (exit {rc})")
         return rc
 
     try:
         exists = subprocess.run([str(binary), server, "zone", "get", "demo.example"],
-                                stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
+                                stdin=subprocess.DEVNULL, capture_output=True,
+                                env=env).returncode == 0
         if exists:
             print("zone demo.example exists already; reusing it")
         else:
@@ -748,7 +815,7 @@ def cmd_demo(state_dir: Path) -> int:
         # replacement: reviewed, executed, confirmed on every server.
         shop = subprocess.run([str(binary), server, "rrset", "get", "shop.demo.example",
                                "www", "A"], stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True)
+                              text=True, env=env)
         if shop.returncode != 0:
             dnsctl("domain", "provision", "shop.demo.example", "--ip", "192.0.2.20",
                    "--account", "demo", "--rrset", "@ MX 3600 10 mail.demo.example.",

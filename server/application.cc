@@ -40,6 +40,7 @@
 #include "server/record_service.h"
 #include "server/request_id.h"
 #include "server/rpc_runner.h"
+#include "server/token_service.h"
 #include "server/server_manager.h"
 #include "server/server_service.h"
 #include "server/zone_manager.h"
@@ -47,6 +48,7 @@
 #include "storage/connection_pool.h"
 #include "storage/pg_consistency_store.h"
 #include "storage/pg_failover_store.h"
+#include "storage/pg_token_store.h"
 #include "storage/pg_health_store.h"
 #include "storage/pg_leader_lock.h"
 #include "storage/pg_maintenance.h"
@@ -173,6 +175,11 @@ struct Application::Parts {
   std::unique_ptr<PgFailoverStore> failover_store;
   std::unique_ptr<FailoverManager> failover_manager;
   std::unique_ptr<FailoverServiceImpl> failover_service;
+  std::unique_ptr<PgTokenStore> token_store;
+  std::unique_ptr<Authenticator> authenticator;
+  EventHub::Subscription token_events;
+  std::unique_ptr<TokenAdmin> token_admin;
+  std::unique_ptr<TokenServiceImpl> token_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::unique_ptr<HealthReporter> health;
@@ -343,10 +350,31 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   // Large requests cost dnsd about 30 times their size in memory while they
   // are worked on: bound how many bytes of them are at once.
   p->large_requests = std::make_unique<WeightedGate>(c.max_large_request_bytes, 256 << 10);
+  p->token_store = std::make_unique<PgTokenStore>(p->pool);
+  AuthOptions auth;
+  auth.enabled = c.auth;
+  p->authenticator = std::make_unique<Authenticator>(p->token_store.get(), auth);
+  if (!c.auth) {
+    Log(spdlog::level::warn,
+        "authentication is off (--auth=false): anyone who reaches the gRPC port can change "
+        "every zone",
+        {});
+  }
+  // A token changed on any replica (or by `dnsd token`), or events may have
+  // been missed: what this replica cached of tokens is forgotten.
+  Authenticator* authenticator = p->authenticator.get();
+  p->token_events = p->hub.Subscribe("", [authenticator](const Event& event) {
+    if (event.type == EventType::kTokensChanged || event.type == EventType::kResync) {
+      authenticator->Invalidate();
+    }
+  });
+  p->token_admin = std::make_unique<TokenAdmin>(*p->token_store);
   RpcRunner::Options runner_options;
   runner_options.threads = c.rpc_threads;
   runner_options.longest_call = c.longest_call;
+  runner_options.auth = p->authenticator.get();
   p->runner = std::make_unique<RpcRunner>(runner_options);
+  p->token_service = std::make_unique<TokenServiceImpl>(*p->token_admin, *p->runner);
   p->zone_service =
       std::make_unique<ZoneServiceImpl>(*p->zone_manager, *p->runner, p->large_requests.get());
   p->record_service =
@@ -408,6 +436,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   builder.RegisterService(p->record_service.get());
   builder.RegisterService(p->server_service.get());
   builder.RegisterService(p->failover_service.get());
+  builder.RegisterService(p->token_service.get());
   // The services are callback-based; only health and reflection use the
   // synchronous threads, so a few suffice.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
@@ -433,7 +462,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
         raw->database_ok = serving;
         for (const char* service :
              {"", "dns.v1.ZoneService", "dns.v1.RecordService", "dns.v1.ServerService",
-              "dns.v1.FailoverService"}) {
+              "dns.v1.FailoverService", "dns.v1.TokenService"}) {
           health->SetServingStatus(service, serving);
         }
       });

@@ -67,6 +67,8 @@ struct AppConfig {
   std::string instance_id;
   ZoneDefaults zone_defaults;
   absl::Duration health_interval = absl::Seconds(2);
+  // Bearer tokens and roles on every dns.v1 call; false: all open (warned).
+  bool auth = true;
   // Base64 of 32 bytes sealing the PowerDNS API keys; empty: plain text.
   std::string secret_key;
   absl::Duration server_check_timeout = absl::Seconds(3);

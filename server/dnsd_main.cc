@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/application.h"
+#include "server/token_command.h"
 #include "common/logging.h"
 #include "storage/migrations.h"
 
@@ -48,6 +49,17 @@ ABSL_FLAG(absl::Duration, db_acquire_timeout, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, db_statement_timeout, absl::Seconds(10),
           "PostgreSQL statement_timeout for every statement of the service.");
 ABSL_FLAG(bool, migrate_on_start, true, "Apply pending schema migrations at start-up.");
+ABSL_FLAG(bool, auth, true,
+          "Require a bearer token (authorization: Bearer <token>) on every dns.v1 call and "
+          "check its role. false: every caller may do everything (warned at start); for a "
+          "closed test network only. grpc.health.v1 and reflection are always open.");
+ABSL_FLAG(std::string, role, "", "dnsd token create: reader, editor, operator or admin.");
+ABSL_FLAG(std::vector<std::string>, accounts, {},
+          "dnsd token create: the accounts the token is limited to (comma-separated); empty: "
+          "every account.");
+ABSL_FLAG(std::optional<absl::Duration>, ttl, std::nullopt,
+          "dnsd token create: how long the token is valid (e.g. 720h); unset: no expiry.");
+ABSL_FLAG(bool, show_revoked, false, "dnsd token list: include revoked tokens.");
 ABSL_FLAG(absl::Duration, db_wait, absl::Seconds(30),
           "How long migrations (`dnsd migrate`, --migrate_on_start) wait for an unreachable "
           "database before giving up.");
@@ -178,7 +190,7 @@ constexpr const char* kFlagNames[] = {
     "health_alert_zones_out_of_sync", "health_sample_retention", "health_event_retention",
     "watch_heartbeat", "watch_buffer", "failover_max_share", "failover_confirm_timeout",
     "failover_retention", "consistency_interval", "consistency_content_interval",
-    "consistency_grace", "max_consistency_checks"};
+    "consistency_grace", "max_consistency_checks", "auth"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
@@ -206,7 +218,10 @@ std::string Usage() {
       "dnsd: the dns.v1 gRPC service (ZoneService, RecordService, ServerService, health,\n"
       "reflection), driving a fleet of PowerDNS servers.\n\n"
       "Usage: dnsd [serve] [--flag=value ...]   run the server (default)\n"
-      "       dnsd migrate [--database_url=...] apply schema migrations and exit\n\n"
+      "       dnsd migrate [--database_url=...] apply schema migrations and exit\n"
+      "       dnsd token create NAME --role=R [--accounts=a,b] [--ttl=720h]\n"
+      "       dnsd token list [--show_revoked] | dnsd token revoke NAME\n"
+      "                                         bearer tokens, straight on the database\n\n"
       "Every flag can also be set from the environment; the command line wins:\n";
   for (const char* name : kFlagNames) absl::StrAppend(&text, "  --", name, "  <- $", EnvName(name), "\n");
   return text;
@@ -293,6 +308,7 @@ AppConfig ConfigFromFlags() {
   c.consistency.content_interval = absl::GetFlag(FLAGS_consistency_content_interval);
   c.consistency.grace = absl::GetFlag(FLAGS_consistency_grace);
   c.consistency.max_checks = absl::GetFlag(FLAGS_max_consistency_checks);
+  c.auth = absl::GetFlag(FLAGS_auth);
   return c;
 }
 
@@ -360,6 +376,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string command = args.size() > 1 ? args[1] : "serve";
+  if (command == "token") {
+    if (absl::GetFlag(FLAGS_database_url).empty()) {
+      std::cerr << "dnsd: --database_url (or DNSD_DATABASE_URL) is required\n";
+      return 2;
+    }
+    if (absl::GetFlag(FLAGS_migrate_on_start) && dns::RunMigrate() != 0) return 1;
+    dns::TokenCommand token;
+    token.database_url = absl::GetFlag(FLAGS_database_url);
+    token.args.assign(args.begin() + 2, args.end());
+    token.role = absl::GetFlag(FLAGS_role);
+    token.accounts = absl::GetFlag(FLAGS_accounts);
+    token.ttl = absl::GetFlag(FLAGS_ttl);
+    token.show_revoked = absl::GetFlag(FLAGS_show_revoked);
+    return dns::RunTokenCommand(token, std::cout, std::cerr);
+  }
   if (args.size() > 2 || (command != "serve" && command != "migrate")) {
     std::cerr << "dnsd: unknown command; see dnsd --help\n";
     return 2;

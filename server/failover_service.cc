@@ -234,6 +234,8 @@ grpc::ServerUnaryReactor* FailoverServiceImpl::PlanFailover(grpc::CallbackServer
 
 grpc::ServerWriteReactor<v1::FailoverProgress>* FailoverServiceImpl::ExecuteFailover(
     grpc::CallbackServerContext* context, const v1::ExecuteFailoverRequest* request) {
+  absl::StatusOr<Principal> who = runner_.Authorize(*context, "ExecuteFailover");
+  if (!who.ok()) return new RefusedStream<v1::FailoverProgress>(who.status());
   auto* reactor = new ExecuteReactor(failovers_, hub_, timers_, runner_, RequestIdOf(*context));
   absl::StatusOr<RequestKey> key = RequestKeyOf(*request, request->request_id());
   if (!key.ok()) {
@@ -248,8 +250,8 @@ grpc::ServerWriteReactor<v1::FailoverProgress>* FailoverServiceImpl::ExecuteFail
   input.plan_checksum = request->plan_checksum();
   input.force = request->force();
   input.key = *key;
-  // The caller's identity once there is authentication; its request id now.
-  input.requested_by = RequestIdOf(*context);
+  // The caller's identity; its request id when authentication is off.
+  input.requested_by = who->name == "anonymous" ? RequestIdOf(*context) : who->name;
   absl::Status posted = runner_.Post([reactor, input]() mutable { reactor->Begin(std::move(input)); });
   if (!posted.ok()) {
     reactor->End(absl::UnavailableError(

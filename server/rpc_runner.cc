@@ -23,6 +23,20 @@ absl::Status Escaped(const CallInfo& call, const char* what, absl::StatusCode co
                                           call.request_id, " (the service logged the cause)"));
 }
 
+// The `authorization` metadata's value; empty when absent.
+std::string AuthorizationOf(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+absl::StatusOr<Principal> AuthorizeWith(Authenticator* auth, absl::string_view authorization,
+                                        absl::string_view method) {
+  if (auth == nullptr) return Principal{"anonymous", Role::kAdmin, {}};
+  return auth->Authorize(authorization, method);
+}
+
 }  // namespace
 
 Reply::Reply(grpc::ServerUnaryReactor* reactor) : state_(std::make_shared<State>()) {
@@ -32,6 +46,11 @@ Reply::Reply(grpc::ServerUnaryReactor* reactor) : state_(std::make_shared<State>
 void Reply::operator()(const absl::Status& status) const {
   if (state_ == nullptr || state_->done.exchange(true)) return;
   state_->reactor->Finish(ToGrpcStatus(status));
+}
+
+absl::StatusOr<Principal> RpcRunner::Authorize(const grpc::ServerContextBase& context,
+                                               absl::string_view method) {
+  return AuthorizeWith(options_.auth, AuthorizationOf(context), method);
 }
 
 RpcRunner::RpcRunner(Options options)
@@ -51,9 +70,14 @@ grpc::ServerUnaryReactor* RpcRunner::Serve(grpc::CallbackServerContext* context,
   call.method = method;
   call.deadline =
       std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.longest_call);
-  absl::Status scheduled =
-      executor_.Schedule([call, reply, body = std::move(body), gate, weight]() mutable {
+  std::string authorization = AuthorizationOf(*context);
+  absl::Status scheduled = executor_.Schedule(
+      [this, call, reply, body = std::move(body), gate, weight,
+       authorization = std::move(authorization)]() mutable {
         try {
+          absl::StatusOr<Principal> who = AuthorizeWith(options_.auth, authorization, call.method);
+          if (!who.ok()) return reply(who.status());
+          call.principal = *std::move(who);
           absl::StatusOr<WeightedGate::Ticket> admitted =
               gate == nullptr ? absl::StatusOr<WeightedGate::Ticket>(WeightedGate::Ticket())
                               : gate->Acquire(weight, call.deadline, "large requests");

@@ -17,6 +17,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/executor.h"
+#include "common/auth.h"
+#include "server/auth/authenticator.h"
 #include "server/core/weighted_gate.h"
 
 namespace dns {
@@ -27,6 +29,8 @@ struct CallInfo {
   const char* method = "";
   // The call's deadline, capped by the runner's longest call.
   absl::Time deadline;
+  // Who is calling (authenticated and allowed `method` before the body runs).
+  Principal principal;
 };
 
 // Finishes the call with a status; the first call wins, later ones are
@@ -55,6 +59,8 @@ class RpcRunner {
     size_t max_queued = 10000;
     // A call without a deadline (or a longer one) is treated as having this.
     absl::Duration longest_call = absl::Minutes(5);
+    // Null: every call runs as "anonymous" with every right.
+    Authenticator* auth = nullptr;
   };
 
   explicit RpcRunner(Options options);
@@ -66,6 +72,10 @@ class RpcRunner {
   // it: large requests are admitted a bounded number of bytes at a time.
   grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context, const char* method,
                                   Body body, WeightedGate* gate = nullptr, int64_t weight = 0);
+  // Who calls, and may they call `method`? For the streams, which start
+  // outside Serve. May read the database (a token not cached yet).
+  absl::StatusOr<Principal> Authorize(const grpc::ServerContextBase& context,
+                                      absl::string_view method);
   // Runs `task` on the runner's threads (streams' blocking parts).
   absl::Status Post(Executor::Task task) { return executor_.Schedule(std::move(task)); }
   // Runs what is queued, then stops the threads.

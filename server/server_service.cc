@@ -7,6 +7,7 @@
 #include "server/domain/server_name.h"
 #include "server/grpc_status.h"
 #include "server/proto_convert.h"
+#include "server/stream_reactor.h"
 
 namespace dns {
 namespace {
@@ -36,12 +37,6 @@ absl::Status NoConsistency() {
 }
 
 // A stream answered with an error at once.
-template <typename Message>
-class Refused : public grpc::ServerWriteReactor<Message> {
- public:
-  explicit Refused(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
-};
 
 absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(t));
@@ -162,7 +157,9 @@ grpc::ServerUnaryReactor* ServerServiceImpl::GetServerMetrics(
 
 grpc::ServerWriteReactor<v1::HealthEvent>* ServerServiceImpl::WatchHealth(
     grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request) {
-  if (!health_.feed || !health_.timers) return new Refused<v1::HealthEvent>(NoHealth());
+  if (!health_.feed || !health_.timers) return new RefusedStream<v1::HealthEvent>(NoHealth());
+  absl::StatusOr<Principal> who = runner_.Authorize(*context, "WatchHealth");
+  if (!who.ok()) return new RefusedStream<v1::HealthEvent>(who.status());
   return StartWatchHealth(context, request, *health_.feed, *health_.timers, runner_,
                           health_.metrics, health_.watch);
 }
@@ -170,8 +167,10 @@ grpc::ServerWriteReactor<v1::HealthEvent>* ServerServiceImpl::WatchHealth(
 grpc::ServerWriteReactor<v1::CheckConsistencyResponse>* ServerServiceImpl::CheckConsistency(
     grpc::CallbackServerContext* context, const v1::CheckConsistencyRequest* request) {
   if (!health_.checker || !health_.background) {
-    return new Refused<v1::CheckConsistencyResponse>(NoConsistency());
+    return new RefusedStream<v1::CheckConsistencyResponse>(NoConsistency());
   }
+  absl::StatusOr<Principal> who = runner_.Authorize(*context, "CheckConsistency");
+  if (!who.ok()) return new RefusedStream<v1::CheckConsistencyResponse>(who.status());
   return StartCheckConsistency(context, request, *health_.checker, *health_.background);
 }
 
@@ -227,7 +226,9 @@ grpc::ServerUnaryReactor* ServerServiceImpl::ReconcileServer(
 
 grpc::ServerWriteReactor<v1::ConsistencyEvent>* ServerServiceImpl::WatchConsistency(
     grpc::CallbackServerContext* context, const v1::WatchConsistencyRequest* request) {
-  if (!health_.feed || !health_.timers) return new Refused<v1::ConsistencyEvent>(NoHealth());
+  if (!health_.feed || !health_.timers) return new RefusedStream<v1::ConsistencyEvent>(NoHealth());
+  absl::StatusOr<Principal> who = runner_.Authorize(*context, "WatchConsistency");
+  if (!who.ok()) return new RefusedStream<v1::ConsistencyEvent>(who.status());
   return StartWatchConsistency(context, request, *health_.feed, *health_.timers, runner_,
                                health_.metrics, health_.watch);
 }

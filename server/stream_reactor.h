@@ -24,6 +24,14 @@
 
 namespace dns {
 
+// A stream refused before it began (not authorised, nothing to serve it).
+template <typename Message>
+class RefusedStream : public grpc::ServerWriteReactor<Message> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { this->Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
 template <typename Derived, typename Message>
 class StreamReactor : public grpc::ServerWriteReactor<Message> {
  public:

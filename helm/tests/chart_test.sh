@@ -134,6 +134,7 @@ check "a: numbers rendered as integers" has "$A" ConfigMap '^ *DNSD_MAX_TTL: "60
 check "a: health monitor settings in the environment" \
   has "$A" ConfigMap '^ *DNSD_HEALTH_CHECK_INTERVAL: "?10s"?$'
 check "a: watch buffer in the environment" has "$A" ConfigMap '^ *DNSD_WATCH_BUFFER: "1024"$'
+check "a: authentication on by default" has "$A" ConfigMap '^ *DNSD_AUTH: "true"$'
 check "a: DNSD_DATABASE_URL from a secretKeyRef" \
   eval "docs '$A' Deployment | grep -A2 -E -- '- name: DNSD_DATABASE_URL\$' | grep -Eq 'secretKeyRef:'"
 check "a: at least one ConfigMap rendered" has "$A" ConfigMap '^kind: ConfigMap$'

@@ -35,6 +35,8 @@ std::optional<EventType> TypeFromCode(const std::string& code) {
   if (code == "bulk") return EventType::kBulkCommitted;
   // Sent by dnsv1.add_health_event() on commit.
   if (code == "health") return EventType::kHealthEvents;
+  // Sent by the trigger on dnsv1.tokens on commit.
+  if (code == "tokens") return EventType::kTokensChanged;
   return std::nullopt;
 }
 

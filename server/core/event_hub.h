@@ -46,6 +46,9 @@ enum class EventType {
   kFailoverProgress,
   // Many zones committed at once (a failover): claim by sweeping.
   kBulkCommitted,
+  // A token was revoked or changed (on any replica, or by `dnsd token`):
+  // forget cached tokens. Sent by the database itself on commit.
+  kTokensChanged,
 };
 
 struct Event {

@@ -110,7 +110,9 @@ class StackTestCase(unittest.TestCase):
         cls.state["pdns"] = [local_stack.start_pdns(cls.state_dir, cls.state["postgres"])]
         cls.dnsd = cls.state["dnsd"][0]
         cls.pdns = cls.state["pdns"][0]
-        cls.channel = grpc.insecure_channel(cls.dnsd["target"])
+        # As PRAHO calls: with a bearer token (authentication is on).
+        cls.token = local_stack.create_token(cls.state["postgres"], "e2e-admin", "admin")
+        cls.channel = local_stack.bearer_channel(cls.dnsd["target"], cls.token)
         grpc.channel_ready_future(cls.channel).result(timeout=TIMEOUT)
 
     @classmethod
@@ -358,8 +360,9 @@ class PrahoHealthConsumer:
     the stream breaks (a dropped connection, dnsd restarting), re-reading the
     servers on OUT_OF_RANGE."""
 
-    def __init__(self, target: str, servers: list[str]):
+    def __init__(self, target: str, token: str, servers: list[str]):
         self.target = target
+        self.token = token
         self.servers = servers
         self.events: list = []
         self.heartbeats = 0
@@ -373,7 +376,7 @@ class PrahoHealthConsumer:
         self._thread.start()
 
     def _run(self):
-        channel = grpc.insecure_channel(self.target)
+        channel = local_stack.bearer_channel(self.target, self.token)
         stub = server_service_pb2_grpc.ServerServiceStub(channel)
         while not self._stop.is_set():
             request = server_service_pb2.WatchHealthRequest(servers=self.servers)
@@ -454,7 +457,7 @@ class WatchHealthTest(StackTestCase):
 
     def test_praho_consumer_resumes_after_a_dropped_connection_and_a_restart(self):
         before = max(self.stored_ids(), default=0)  # other tests' events
-        consumer = PrahoHealthConsumer(self.dnsd["target"], ["ns-watch"])
+        consumer = PrahoHealthConsumer(self.dnsd["target"], self.token, ["ns-watch"])
         self.addCleanup(consumer.stop)
         self.wait(lambda: consumer.heartbeats > 0, "the first heartbeat")
         for on in (True, False):
@@ -499,7 +502,8 @@ class WatchHealthTest(StackTestCase):
     def dnsctl(self, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
         return subprocess.run([str(local_stack.dnsctl_bin()), f"--server={self.dnsd['target']}",
                                *args], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+                              stdin=subprocess.DEVNULL,
+                              env=dict(os.environ, DNSCTL_TOKEN=self.token))
 
     def test_dnsctl_health_metrics_and_watch(self):
         self.maintenance(True)
@@ -526,7 +530,8 @@ class WatchHealthTest(StackTestCase):
         watch = subprocess.Popen(
             [str(local_stack.dnsctl_bin()), f"--server={self.dnsd['target']}", "server", "watch",
              "--server-name", "ns-watch", "--type", "status", "--resume-after", str(first - 1)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, DNSCTL_TOKEN=self.token))
         try:
             # Bounded: a stream that never prints fails the test, not CI.
             ready, _, _ = select.select([watch.stdout], [], [], 30)

@@ -2,6 +2,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
@@ -29,6 +32,13 @@ absl::Status DnsdProcess::Launch() {
       dnsd_path_, absl::StrCat("--listen=", target()),
       absl::StrCat("--database_url=", database_url_), "--log_level=debug",
       absl::StrCat("--metrics_listen=127.0.0.1:", metrics_port_)};
+  // Tests of everything but authentication call without tokens; the ones
+  // about it pass --auth=true.
+  if (std::none_of(extra_flags_.begin(), extra_flags_.end(), [](const std::string& f) {
+        return absl::StartsWith(f, "--auth=") || f == "--auth";
+      })) {
+    argv.push_back("--auth=false");
+  }
   argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
   absl::StatusOr<std::unique_ptr<Subprocess>> process =
       Subprocess::Start(std::move(argv), {}, log_path_);

@@ -17,7 +17,8 @@ class DnsdProcess {
  public:
   // Runs `dnsd --listen=127.0.0.1:PORT --database_url=URL --log_level=debug
   // <extra_flags>` on a free port and waits (30 s) until the port accepts
-  // connections. If dnsd exits first the error carries its log's tail.
+  // connections. Authentication is off (--auth=false) unless `extra_flags`
+  // set --auth. If dnsd exits first the error carries its log's tail.
   static absl::StatusOr<std::unique_ptr<DnsdProcess>> Start(
       std::string dnsd_path, std::string database_url,
       std::vector<std::string> extra_flags = {});
