@@ -179,6 +179,7 @@ struct Application::Parts {
   std::unique_ptr<Authenticator> authenticator;
   EventHub::Subscription token_events;
   std::unique_ptr<TokenAdmin> token_admin;
+  std::unique_ptr<ScopeGuard> scope;
   std::unique_ptr<TokenServiceImpl> token_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
@@ -375,10 +376,11 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   runner_options.auth = p->authenticator.get();
   p->runner = std::make_unique<RpcRunner>(runner_options);
   p->token_service = std::make_unique<TokenServiceImpl>(*p->token_admin, *p->runner);
-  p->zone_service =
-      std::make_unique<ZoneServiceImpl>(*p->zone_manager, *p->runner, p->large_requests.get());
-  p->record_service =
-      std::make_unique<RecordServiceImpl>(*p->zone_manager, *p->runner, p->large_requests.get());
+  p->scope = std::make_unique<ScopeGuard>(*p->zone_store);
+  p->zone_service = std::make_unique<ZoneServiceImpl>(*p->zone_manager, *p->runner, *p->scope,
+                                                      p->large_requests.get());
+  p->record_service = std::make_unique<RecordServiceImpl>(*p->zone_manager, *p->runner,
+                                                          *p->scope, p->large_requests.get());
   HealthServices health_services;
   health_services.fleet = p->fleet_health.get();
   health_services.feed = p->health_feed.get();
@@ -423,7 +425,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
       },
       failover);
   p->failover_service = std::make_unique<FailoverServiceImpl>(
-      *p->failover_manager, *p->zone_manager, *p->runner, p->hub, *p->timers);
+      *p->failover_manager, *p->zone_manager, *p->runner, p->hub, *p->timers, *p->scope);
 
   p->propagator->Start();
 

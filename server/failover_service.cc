@@ -214,13 +214,35 @@ std::optional<uint32_t> OptionalTtl(bool has, uint32_t ttl) {
   return has ? std::optional<uint32_t>(ttl) : std::nullopt;
 }
 
+// An account-scoped caller fails over within its accounts only: by one of
+// them, or by zones of them.
+absl::Status CheckFailoverScope(ScopeGuard& guard, const Principal& who,
+                                const v1::FailoverScope& scope) {
+  if (!who.Scoped()) return absl::OkStatus();
+  const bool others =
+      scope.all_zones() || !scope.customer_id().empty() || !scope.hosting_service_id().empty();
+  if (!others && scope.zones_size() == 0 && !scope.account().empty()) {
+    return ScopeGuard::CheckAccount(who, scope.account(), "scope.account");
+  }
+  if (!others && scope.account().empty() && scope.zones_size() > 0) {
+    return guard.CheckZones(who, {scope.zones().begin(), scope.zones().end()});
+  }
+  return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                        "scope: token ", who.name,
+                        " is limited to accounts; give scope.account or scope.zones within them")),
+                    "ACCOUNT_OUT_OF_SCOPE");
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* FailoverServiceImpl::PlanFailover(grpc::CallbackServerContext* context,
                                                             const v1::PlanFailoverRequest* request,
                                                             v1::FailoverPlan* response) {
-  return runner_.Serve(context, "PlanFailover", [this, request, response](const CallInfo&,
+  return runner_.Serve(context, "PlanFailover", [this, request, response](const CallInfo& call,
                                                                           Reply reply) {
+    if (absl::Status out = CheckFailoverScope(scope_, call.principal, request->scope()); !out.ok()) {
+      return reply(out);
+    }
     FailoverSpec raw = FailoverSpecFromProto(request->scope(), request->from_ip(), request->to_ip(),
                                              request->apex_and_www_only(),
                                              OptionalTtl(request->has_ttl(), request->ttl()));
@@ -252,7 +274,15 @@ grpc::ServerWriteReactor<v1::FailoverProgress>* FailoverServiceImpl::ExecuteFail
   input.key = *key;
   // The caller's identity; its request id when authentication is off.
   input.requested_by = who->name == "anonymous" ? RequestIdOf(*context) : who->name;
-  absl::Status posted = runner_.Post([reactor, input]() mutable { reactor->Begin(std::move(input)); });
+  absl::Status posted =
+      runner_.Post([this, reactor, input, who = *who, scope = request->scope()]() mutable {
+        if (absl::Status out = CheckFailoverScope(scope_, who, scope); !out.ok()) {
+          reactor->End(out);
+          reactor->Release();
+          return;
+        }
+        reactor->Begin(std::move(input));
+      });
   if (!posted.ok()) {
     reactor->End(absl::UnavailableError(
         absl::StrCat("the service is overloaded or stopping (", posted.message(), ")")));
@@ -301,6 +331,10 @@ grpc::ServerUnaryReactor* FailoverServiceImpl::ProvisionDomain(
     if (!write.ok()) return reply(write.status());
     const RequestKey* key = &write->key;
     WriteOptions* w = &write->options;
+    if (absl::Status out = ScopeGuard::CheckAccount(call.principal, request->account(), "account");
+        !out.ok()) {
+      return reply(out);
+    }
     ProvisionRequest in;
     in.zone.name = request->domain();
     in.zone.account = request->account();

@@ -5,6 +5,7 @@
 #include "server/core/event_hub.h"
 #include "server/core/timer_queue.h"
 #include "server/failover/failover_manager.h"
+#include "server/auth/scope_guard.h"
 #include "server/rpc_runner.h"
 #include "server/zone_manager.h"
 
@@ -16,8 +17,13 @@ namespace dns {
 class FailoverServiceImpl final : public v1::FailoverService::CallbackService {
  public:
   FailoverServiceImpl(FailoverManager& failovers, ZoneManager& zones, RpcRunner& runner,
-                      EventHub& hub, TimerQueue& timers)
-      : failovers_(failovers), zones_(zones), runner_(runner), hub_(hub), timers_(timers) {}
+                      EventHub& hub, TimerQueue& timers, ScopeGuard& scope)
+      : failovers_(failovers),
+        zones_(zones),
+        runner_(runner),
+        hub_(hub),
+        timers_(timers),
+        scope_(scope) {}
 
   grpc::ServerUnaryReactor* PlanFailover(grpc::CallbackServerContext* context,
                                          const v1::PlanFailoverRequest* request,
@@ -40,6 +46,7 @@ class FailoverServiceImpl final : public v1::FailoverService::CallbackService {
   RpcRunner& runner_;
   EventHub& hub_;
   TimerQueue& timers_;
+  ScopeGuard& scope_;
 };
 
 }  // namespace dns

@@ -8,8 +8,9 @@ namespace dns {
 grpc::ServerUnaryReactor* RecordServiceImpl::ListRRsets(grpc::CallbackServerContext* context,
                                                         const v1::ListRRsetsRequest* request,
                                                         v1::ListRRsetsResponse* response) {
-  return runner_.Serve(context, "ListRRsets", [this, request, response](const CallInfo&,
+  return runner_.Serve(context, "ListRRsets", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
+    if (auto out = scope_.CheckZone(call.principal, request->zone()); !out.ok()) return reply(out);
     ListRRsetsQuery query{request->zone(), request->name(), request->type(), request->page_size(),
                           request->page_token()};
     absl::StatusOr<ListResult<RRset>> result = manager_.ListRRsets(query);
@@ -23,8 +24,9 @@ grpc::ServerUnaryReactor* RecordServiceImpl::ListRRsets(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* RecordServiceImpl::GetRRset(grpc::CallbackServerContext* context,
                                                       const v1::GetRRsetRequest* request,
                                                       v1::RRset* response) {
-  return runner_.Serve(context, "GetRRset", [this, request, response](const CallInfo&,
+  return runner_.Serve(context, "GetRRset", [this, request, response](const CallInfo& call,
                                                                       Reply reply) {
+    if (auto out = scope_.CheckZone(call.principal, request->zone()); !out.ok()) return reply(out);
     absl::StatusOr<RRset> rrset =
         manager_.GetRRset(request->zone(), request->name(), request->type());
     if (rrset.ok()) RRsetToProto(*rrset, response);
@@ -37,6 +39,7 @@ grpc::ServerUnaryReactor* RecordServiceImpl::ChangeRRsets(grpc::CallbackServerCo
                                                           v1::ChangeRRsetsResponse* response) {
   return runner_.Serve(context, "ChangeRRsets", [this, request, response](const CallInfo& call,
                                                                           Reply reply) {
+    if (auto out = scope_.CheckZone(call.principal, request->zone()); !out.ok()) return reply(out);
     absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
     if (!write.ok()) return reply(write.status());
     const RequestKey* key = &write->key;

@@ -2,6 +2,7 @@
 #define DNS_SERVER_RECORD_SERVICE_H_
 
 #include "dns/v1/record_service.grpc.pb.h"
+#include "server/auth/scope_guard.h"
 #include "server/rpc_runner.h"
 #include "server/core/weighted_gate.h"
 #include "server/zone_manager.h"
@@ -14,8 +15,10 @@ class RecordServiceImpl final : public v1::RecordService::CallbackService {
  public:
   // `large_requests` (may be null) bounds the bytes of large batches
   // being worked on at once.
-  RecordServiceImpl(ZoneManager& manager, RpcRunner& runner, WeightedGate* large_requests = nullptr)
-      : manager_(manager), runner_(runner), large_requests_(large_requests) {}
+  // `scope` keeps account-scoped callers to their accounts' zones.
+  RecordServiceImpl(ZoneManager& manager, RpcRunner& runner, ScopeGuard& scope,
+                  WeightedGate* large_requests = nullptr)
+      : manager_(manager), runner_(runner), scope_(scope), large_requests_(large_requests) {}
 
   grpc::ServerUnaryReactor* ListRRsets(grpc::CallbackServerContext* context,
                                        const v1::ListRRsetsRequest* request,
@@ -30,6 +33,7 @@ class RecordServiceImpl final : public v1::RecordService::CallbackService {
  private:
   ZoneManager& manager_;
   RpcRunner& runner_;
+  ScopeGuard& scope_;
   WeightedGate* const large_requests_;
 };
 

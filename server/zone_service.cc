@@ -10,6 +10,11 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContex
                                                       v1::Zone* response) {
   return runner_.Serve(context, "CreateZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
+    if (absl::Status scoped =
+            ScopeGuard::CheckAccount(call.principal, request->zone().account(), "zone.account");
+        !scoped.ok()) {
+      return reply(scoped);
+    }
     absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
     if (!write.ok()) return reply(write.status());
     const RequestKey* key = &write->key;
@@ -33,8 +38,9 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::CreateZone(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ZoneServiceImpl::GetZone(grpc::CallbackServerContext* context,
                                                    const v1::GetZoneRequest* request,
                                                    v1::Zone* response) {
-  return runner_.Serve(context, "GetZone", [this, request, response](const CallInfo&,
+  return runner_.Serve(context, "GetZone", [this, request, response](const CallInfo& call,
                                                                      Reply reply) {
+    if (auto out = scope_.CheckZone(call.principal, request->zone()); !out.ok()) return reply(out);
     if (!v1::ZoneView_IsValid(request->view())) {
       return reply(InvalidField(
           "view", absl::StrCat("unknown value ", request->view(),
@@ -57,10 +63,15 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::GetZone(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* ZoneServiceImpl::ListZones(grpc::CallbackServerContext* context,
                                                      const v1::ListZonesRequest* request,
                                                      v1::ListZonesResponse* response) {
-  return runner_.Serve(context, "ListZones", [this, request, response](const CallInfo&,
+  return runner_.Serve(context, "ListZones", [this, request, response](const CallInfo& call,
                                                                        Reply reply) {
+    if (call.principal.Scoped() && !request->account().empty() &&
+        !call.principal.MayUseAccount(request->account())) {
+      return reply(absl::OkStatus());  // another account's zones: none to see
+    }
     ListZonesQuery query;
     query.filter.account = request->account();
+    query.filter.accounts_any = call.principal.accounts;
     query.filter.customer_id = request->customer_id();
     query.filter.hosting_service_id = request->hosting_service_id();
     query.filter.name_prefix = request->name_prefix();
@@ -89,6 +100,15 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::UpdateZone(grpc::CallbackServerContex
                                                       v1::Zone* response) {
   return runner_.Serve(context, "UpdateZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
+    if (auto out = scope_.CheckZone(call.principal, request->zone().name()); !out.ok()) return reply(out);
+    for (const std::string& path : request->update_mask().paths()) {
+      if (path != "account") continue;
+      if (absl::Status scoped =
+              ScopeGuard::CheckAccount(call.principal, request->zone().account(), "zone.account");
+          !scoped.ok()) {
+        return reply(scoped);
+      }
+    }
     absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
     if (!write.ok()) return reply(write.status());
     const RequestKey* key = &write->key;
@@ -113,6 +133,11 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::DeleteZone(grpc::CallbackServerContex
                                                       google::protobuf::Empty*) {
   return runner_.Serve(context, "DeleteZone", [this, context, request](const CallInfo& call,
                                                                         Reply reply) {
+    if (absl::Status scoped = scope_.CheckZone(call.principal, request->zone()); !scoped.ok()) {
+      // Outside the scope looks like missing, allow_missing included.
+      return reply(absl::IsNotFound(scoped) && request->allow_missing() ? absl::OkStatus()
+                                                                         : scoped);
+    }
     absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
     if (!write.ok()) return reply(write.status());
     const RequestKey* key = &write->key;
@@ -144,6 +169,11 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::ImportZone(grpc::CallbackServerContex
                                                       v1::Zone* response) {
   return runner_.Serve(context, "ImportZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
+    if (absl::Status scoped =
+            ScopeGuard::CheckAccount(call.principal, request->zone().account(), "zone.account");
+        !scoped.ok()) {
+      return reply(scoped);
+    }
     absl::StatusOr<WriteRequest> write = DecodeWrite(call, *request);
     if (!write.ok()) return reply(write.status());
     const RequestKey* key = &write->key;
@@ -174,8 +204,9 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::ImportZone(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ZoneServiceImpl::ExportZone(grpc::CallbackServerContext* context,
                                                       const v1::ExportZoneRequest* request,
                                                       v1::ExportZoneResponse* response) {
-  return runner_.Serve(context, "ExportZone", [this, request, response](const CallInfo&,
+  return runner_.Serve(context, "ExportZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
+    if (auto out = scope_.CheckZone(call.principal, request->zone()); !out.ok()) return reply(out);
     auto exported = manager_.ExportZone(request->zone());
     if (exported.ok()) {
       response->set_zone_file(exported->first);
@@ -190,6 +221,7 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::SyncZone(grpc::CallbackServerContext*
                                                     v1::SyncZoneResponse* response) {
   return runner_.Serve(context, "SyncZone", [this, request, response](const CallInfo& call,
                                                                       Reply reply) {
+    if (auto out = scope_.CheckZone(call.principal, request->zone()); !out.ok()) return reply(out);
     google::protobuf::Duration timeout = request->timeout();
     if (!request->has_timeout()) timeout.set_seconds(30);
     absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, timeout, "timeout");

@@ -2,6 +2,7 @@
 #define DNS_SERVER_ZONE_SERVICE_H_
 
 #include "dns/v1/zone_service.grpc.pb.h"
+#include "server/auth/scope_guard.h"
 #include "server/rpc_runner.h"
 #include "server/core/weighted_gate.h"
 #include "server/zone_manager.h"
@@ -14,8 +15,10 @@ class ZoneServiceImpl final : public v1::ZoneService::CallbackService {
  public:
   // `large_requests` (may be null) bounds the bytes of large imports being
   // worked on at once.
-  ZoneServiceImpl(ZoneManager& manager, RpcRunner& runner, WeightedGate* large_requests = nullptr)
-      : manager_(manager), runner_(runner), large_requests_(large_requests) {}
+  // `scope` keeps account-scoped callers to their accounts' zones.
+  ZoneServiceImpl(ZoneManager& manager, RpcRunner& runner, ScopeGuard& scope,
+                  WeightedGate* large_requests = nullptr)
+      : manager_(manager), runner_(runner), scope_(scope), large_requests_(large_requests) {}
 
   grpc::ServerUnaryReactor* CreateZone(grpc::CallbackServerContext* context,
                                        const v1::CreateZoneRequest* request,
@@ -44,6 +47,7 @@ class ZoneServiceImpl final : public v1::ZoneService::CallbackService {
  private:
   ZoneManager& manager_;
   RpcRunner& runner_;
+  ScopeGuard& scope_;
   WeightedGate* const large_requests_;
 };
 

@@ -89,10 +89,7 @@ Zone ZoneFromRow(const pqxx::row& row, int first = 0) {
   return zone;
 }
 
-absl::Status ZoneNotFound(const std::string& name) {
-  return WithReason(absl::NotFoundError(absl::StrCat("zone ", name, " does not exist")),
-                    "ZONE_NOT_FOUND");
-}
+absl::Status ZoneNotFound(const std::string& name) { return ZoneNotFoundError(name); }
 
 absl::Status StaleEtag(const std::string& name) {
   return WithReason(
@@ -280,6 +277,10 @@ absl::StatusOr<Page<Zone>> PgZoneStore::ListZones(const ZoneFilter& filter,
     return absl::StrCat("$", params.size());
   };
   if (!filter.account.empty()) absl::StrAppend(&where, " AND z.account = ", param(filter.account));
+  if (!filter.accounts_any.empty()) {
+    absl::StrAppend(&where, " AND z.account = ANY (ARRAY(SELECT jsonb_array_elements_text(",
+                    param(nlohmann::json(filter.accounts_any).dump()), "::jsonb)))");
+  }
   if (!filter.customer_id.empty()) {
     absl::StrAppend(&where, " AND z.customer_id = ", param(filter.customer_id));
   }

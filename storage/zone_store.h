@@ -11,8 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/model.h"
+#include "common/status_details.h"
 
 namespace dns {
 
@@ -32,8 +34,17 @@ struct NewZone {
   std::vector<RRset> rrsets;
 };
 
+// What every store answers for a zone that does not exist (and the scope
+// guard for one outside a caller's accounts: the two must not differ).
+inline absl::Status ZoneNotFoundError(const std::string& name) {
+  return WithReason(absl::NotFoundError(absl::StrCat("zone ", name, " does not exist")),
+                    "ZONE_NOT_FOUND");
+}
+
 struct ZoneFilter {
   std::string account;
+  // Zones of any of these accounts (an account-scoped caller's); empty: any.
+  std::vector<std::string> accounts_any;
   std::string customer_id;
   std::string hosting_service_id;
   std::string name_prefix;  // canonical lower-case, no trailing dot needed

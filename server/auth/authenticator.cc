@@ -95,13 +95,10 @@ absl::StatusOr<Principal> Authenticator::Authorize(absl::string_view authorizati
                                                  ": it needs the role ", RoleName(*needed))),
         "PERMISSION_DENIED");
   }
-  // Until every call filters by account, a scoped token may call nothing:
-  // refusing is safe, serving it unfiltered would not be.
-  if (!token->accounts.empty()) {
+  if (!token->accounts.empty() && !OpenToScopedCallers(method)) {
     return WithReason(absl::PermissionDeniedError(absl::StrCat(
-                          "token ", token->name,
-                          " is limited to accounts, which this dnsd cannot enforce yet on ",
-                          method, "; use a token without accounts")),
+                          "token ", token->name, " is limited to accounts; ", method,
+                          " covers the whole fleet and needs a token without accounts")),
                       "PERMISSION_DENIED");
   }
   bool touch = false;

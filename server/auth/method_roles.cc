@@ -5,43 +5,50 @@
 namespace dns {
 namespace {
 
-const std::map<std::string, Role, std::less<>>& Table() {
-  static const auto* table = new std::map<std::string, Role, std::less<>>{
+struct Rule {
+  Role role;
+  // Whether an account-scoped caller may call it (the call keeps it to its
+  // accounts); the others cover the whole fleet.
+  bool scoped;
+};
+
+const std::map<std::string, Rule, std::less<>>& Table() {
+  static const auto* table = new std::map<std::string, Rule, std::less<>>{
       // ZoneService
-      {"GetZone", Role::kReader},
-      {"ListZones", Role::kReader},
-      {"ExportZone", Role::kReader},
-      {"CreateZone", Role::kEditor},
-      {"UpdateZone", Role::kEditor},
-      {"DeleteZone", Role::kEditor},
-      {"ImportZone", Role::kEditor},
-      {"SyncZone", Role::kEditor},
+      {"GetZone", {Role::kReader, true}},
+      {"ListZones", {Role::kReader, true}},
+      {"ExportZone", {Role::kReader, true}},
+      {"CreateZone", {Role::kEditor, true}},
+      {"UpdateZone", {Role::kEditor, true}},
+      {"DeleteZone", {Role::kEditor, true}},
+      {"ImportZone", {Role::kEditor, true}},
+      {"SyncZone", {Role::kEditor, true}},
       // RecordService
-      {"ListRRsets", Role::kReader},
-      {"GetRRset", Role::kReader},
-      {"ChangeRRsets", Role::kEditor},
+      {"ListRRsets", {Role::kReader, true}},
+      {"GetRRset", {Role::kReader, true}},
+      {"ChangeRRsets", {Role::kEditor, true}},
       // ServerService
-      {"GetServer", Role::kReader},
-      {"ListServers", Role::kReader},
-      {"CheckServerHealth", Role::kReader},
-      {"GetServerMetrics", Role::kReader},
-      {"WatchHealth", Role::kReader},
-      {"CheckConsistency", Role::kReader},
-      {"WatchConsistency", Role::kReader},
-      {"RegisterServer", Role::kOperator},
-      {"UpdateServer", Role::kOperator},
-      {"DeregisterServer", Role::kOperator},
-      {"ReconcileServer", Role::kOperator},
+      {"GetServer", {Role::kReader, false}},
+      {"ListServers", {Role::kReader, false}},
+      {"CheckServerHealth", {Role::kReader, false}},
+      {"GetServerMetrics", {Role::kReader, false}},
+      {"WatchHealth", {Role::kReader, false}},
+      {"CheckConsistency", {Role::kReader, false}},
+      {"WatchConsistency", {Role::kReader, false}},
+      {"RegisterServer", {Role::kOperator, false}},
+      {"UpdateServer", {Role::kOperator, false}},
+      {"DeregisterServer", {Role::kOperator, false}},
+      {"ReconcileServer", {Role::kOperator, false}},
       // FailoverService
-      {"GetFailover", Role::kReader},
-      {"ListFailovers", Role::kReader},
-      {"ProvisionDomain", Role::kEditor},
-      {"PlanFailover", Role::kOperator},
-      {"ExecuteFailover", Role::kOperator},
+      {"GetFailover", {Role::kReader, false}},
+      {"ListFailovers", {Role::kReader, false}},
+      {"ProvisionDomain", {Role::kEditor, true}},
+      {"PlanFailover", {Role::kOperator, true}},
+      {"ExecuteFailover", {Role::kOperator, true}},
       // TokenService
-      {"CreateToken", Role::kAdmin},
-      {"ListTokens", Role::kAdmin},
-      {"RevokeToken", Role::kAdmin},
+      {"CreateToken", {Role::kAdmin, false}},
+      {"ListTokens", {Role::kAdmin, false}},
+      {"RevokeToken", {Role::kAdmin, false}},
   };
   return *table;
 }
@@ -51,12 +58,17 @@ const std::map<std::string, Role, std::less<>>& Table() {
 std::optional<Role> RequiredRole(absl::string_view method) {
   auto it = Table().find(method);
   if (it == Table().end()) return std::nullopt;
-  return it->second;
+  return it->second.role;
+}
+
+bool OpenToScopedCallers(absl::string_view method) {
+  auto it = Table().find(method);
+  return it != Table().end() && it->second.scoped;
 }
 
 std::vector<std::string> MethodsWithRoles() {
   std::vector<std::string> out;
-  for (const auto& [name, role] : Table()) out.push_back(name);
+  for (const auto& [name, rule] : Table()) out.push_back(name);
   return out;
 }
 

@@ -16,6 +16,10 @@ namespace dns {
 // `method`: the RPC's name as the services pass it ("CreateZone"); names are
 // unique across dns.v1's services.
 std::optional<Role> RequiredRole(absl::string_view method);
+// Whether a token limited to accounts may call `method`: the zone and
+// record calls, ProvisionDomain and failovers (each kept to its accounts);
+// not the fleet-wide ones (servers, consistency, health, tokens).
+bool OpenToScopedCallers(absl::string_view method);
 // Every RPC in the table.
 std::vector<std::string> MethodsWithRoles();
 

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/strings/str_replace.h"
+#include "dns/v1/failover_service.grpc.pb.h"
 #include "dns/v1/server_service.grpc.pb.h"
 #include "dns/v1/token_service.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -162,9 +164,6 @@ TEST_F(AuthTest, RolesDecideWhatATokenMayDo) {
 
 TEST_F(AuthTest, TokensAreListedWithoutSecretsAndBadInputIsNamed) {
   const std::string secret = Make("lister", v1::ROLE_READER, {"acct-1"});
-  // Scopes are not enforced yet: refused rather than served unfiltered.
-  EXPECT_EQ(GetZone(0, secret, "nothing.test.").error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
   const std::string used = Make("user-1", v1::ROLE_READER);
   EXPECT_EQ(GetZone(0, used, "nothing.test.").error_code(), grpc::StatusCode::NOT_FOUND);
   v1::ListTokensRequest list;
@@ -243,6 +242,117 @@ TEST_F(AuthTest, ARevokedTokenIsRefusedOnEveryReplicaWithinSeconds) {
     }
     EXPECT_EQ(code, grpc::StatusCode::UNAUTHENTICATED) << name;
   }
+}
+
+// A token limited to an account sees and changes that account's zones only;
+// another account's zone looks exactly like a missing one.
+TEST_F(AuthTest, AScopedTokenStaysInItsAccounts) {
+  const std::string shop = Make("shop-editor", v1::ROLE_EDITOR, {"acct-a"});
+  const std::string shop_op = Make("shop-operator", v1::ROLE_OPERATOR, {"acct-a"});
+  auto zones = v1::ZoneService::NewStub(channel(0));
+  auto create = [&](const std::string& secret, const std::string& name,
+                    const std::string& account) {
+    v1::CreateZoneRequest req;
+    req.mutable_zone()->set_name(name);
+    req.mutable_zone()->set_account(account);
+    v1::Zone out;
+    return zones->CreateZone(As(secret).get(), req, &out);
+  };
+  ASSERT_TRUE(create(*admin_, "other.scope.test.", "acct-b").ok());
+  ASSERT_TRUE(create(shop, "mine.scope.test.", "acct-a").ok());
+  grpc::Status st = create(shop, "theirs.scope.test.", "acct-b");
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(DetailsOf(st).reason, "ACCOUNT_OUT_OF_SCOPE");
+  EXPECT_EQ(create(shop, "none.scope.test.", "").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Another account's zone and a missing one answer alike.
+  const grpc::Status theirs = GetZone(1, shop, "other.scope.test.");
+  const grpc::Status missing = GetZone(1, shop, "missing.scope.test.");
+  EXPECT_EQ(theirs.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(DetailsOf(theirs).reason, DetailsOf(missing).reason);
+  EXPECT_EQ(theirs.error_message(),
+            absl::StrReplaceAll(missing.error_message(), {{"missing.", "other."}}));
+  EXPECT_TRUE(GetZone(1, shop, "mine.scope.test.").ok());
+
+  // Lists hold its accounts' zones only.
+  v1::ListZonesRequest list;
+  list.set_name_prefix("");
+  v1::ListZonesResponse listed;
+  ASSERT_TRUE(zones->ListZones(As(shop).get(), list, &listed).ok());
+  ASSERT_GT(listed.zones_size(), 0);
+  for (const auto& z : listed.zones()) EXPECT_EQ(z.account(), "acct-a") << z.name();
+  list.set_account("acct-b");
+  listed.Clear();
+  ASSERT_TRUE(zones->ListZones(As(shop).get(), list, &listed).ok());
+  EXPECT_EQ(listed.zones_size(), 0);
+
+  // Records: its zone yes, the other no.
+  auto records = v1::RecordService::NewStub(channel(0));
+  auto change = [&](const std::string& zone) {
+    v1::ChangeRRsetsRequest req;
+    req.set_zone(zone);
+    auto* c = req.add_changes();
+    c->set_changetype(v1::CHANGE_TYPE_REPLACE);
+    c->mutable_rrset()->set_name("www." + zone);
+    c->mutable_rrset()->set_type("A");
+    c->mutable_rrset()->set_ttl(300);
+    c->mutable_rrset()->add_records()->set_content("192.0.2.1");
+    v1::ChangeRRsetsResponse resp;
+    return records->ChangeRRsets(As(shop).get(), req, &resp);
+  };
+  EXPECT_TRUE(change("mine.scope.test.").ok());
+  EXPECT_EQ(change("other.scope.test.").error_code(), grpc::StatusCode::NOT_FOUND);
+
+  // It cannot move its zone out of its accounts.
+  v1::UpdateZoneRequest move;
+  move.mutable_zone()->set_name("mine.scope.test.");
+  move.mutable_zone()->set_account("acct-b");
+  move.mutable_update_mask()->add_paths("account");
+  v1::Zone moved;
+  EXPECT_EQ(zones->UpdateZone(As(shop).get(), move, &moved).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Deleting another account's zone: not found, allow_missing or not, and
+  // the zone stays.
+  v1::DeleteZoneRequest del;
+  del.set_zone("other.scope.test.");
+  google::protobuf::Empty empty;
+  EXPECT_EQ(zones->DeleteZone(As(shop).get(), del, &empty).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  del.set_allow_missing(true);
+  EXPECT_TRUE(zones->DeleteZone(As(shop).get(), del, &empty).ok());
+  EXPECT_TRUE(GetZone(0, *admin_, "other.scope.test.").ok());
+
+  // Fleet-wide calls are not for scoped tokens; failovers only within.
+  v1::ListServersRequest servers;
+  v1::ListServersResponse server_list;
+  EXPECT_EQ(v1::ServerService::NewStub(channel(0))
+                ->ListServers(As(shop_op).get(), servers, &server_list)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto failovers = v1::FailoverService::NewStub(channel(0));
+  v1::PlanFailoverRequest plan;
+  plan.set_from_ip("192.0.2.1");
+  plan.set_to_ip("192.0.2.2");
+  plan.mutable_scope()->set_all_zones(true);
+  v1::FailoverPlan planned;
+  EXPECT_EQ(failovers->PlanFailover(As(shop_op).get(), plan, &planned).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  plan.mutable_scope()->Clear();
+  plan.mutable_scope()->add_zones("other.scope.test.");
+  EXPECT_EQ(failovers->PlanFailover(As(shop_op).get(), plan, &planned).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  plan.mutable_scope()->Clear();
+  plan.mutable_scope()->set_account("acct-a");
+  ASSERT_TRUE(failovers->PlanFailover(As(shop_op).get(), plan, &planned).ok());
+  v1::ProvisionDomainRequest provision;
+  provision.set_domain("prov.scope.test.");
+  provision.set_account("acct-b");
+  provision.set_ip("192.0.2.5");
+  v1::Zone provisioned;
+  EXPECT_EQ(failovers->ProvisionDomain(As(shop).get(), provision, &provisioned).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(AuthTest, SecretsNeverReachTheLogs) {

@@ -118,6 +118,7 @@ struct Env {
   std::unique_ptr<ZoneManager> zone_manager;
   std::unique_ptr<ServerManager> server_manager;
   std::unique_ptr<RpcRunner> runner;
+  std::unique_ptr<ScopeGuard> scope;
   std::unique_ptr<ZoneServiceImpl> zone_service;
   std::unique_ptr<ServerServiceImpl> server_service;
   std::unique_ptr<grpc::Server> grpc_server;
@@ -168,7 +169,9 @@ class ServerServiceTest : public ::testing::Test {
     env_->server_manager = std::make_unique<ServerManager>(
         *env_->server_store, [] { env_->changes.fetch_add(1); });
     env_->runner = std::make_unique<RpcRunner>(RpcRunner::Options{});
-    env_->zone_service = std::make_unique<ZoneServiceImpl>(*env_->zone_manager, *env_->runner);
+    env_->scope = std::make_unique<ScopeGuard>(*env_->zone_store);
+    env_->zone_service =
+        std::make_unique<ZoneServiceImpl>(*env_->zone_manager, *env_->runner, *env_->scope);
     env_->server_service =
         std::make_unique<ServerServiceImpl>(*env_->server_manager, *env_->runner);
 

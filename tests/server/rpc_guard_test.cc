@@ -75,7 +75,8 @@ class RpcGuardTest : public ::testing::Test {
     defaults.nameservers = {"ns1.example.net."};
     manager_ = std::make_unique<ZoneManager>(store_, defaults);
     runner_ = std::make_unique<RpcRunner>(RpcRunner::Options{});
-    service_ = std::make_unique<ZoneServiceImpl>(*manager_, *runner_);
+    scope_ = std::make_unique<ScopeGuard>(store_);
+    service_ = std::make_unique<ZoneServiceImpl>(*manager_, *runner_, *scope_);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
@@ -102,6 +103,7 @@ class RpcGuardTest : public ::testing::Test {
   ThrowingZoneStore store_;
   std::unique_ptr<ZoneManager> manager_;
   std::unique_ptr<RpcRunner> runner_;
+  std::unique_ptr<ScopeGuard> scope_;
   std::unique_ptr<ZoneServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ZoneService::Stub> stub_;

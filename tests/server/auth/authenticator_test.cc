@@ -147,13 +147,27 @@ TEST_F(AuthenticatorTest, ADatabaseOutageIsUnavailableNotUnauthenticated) {
   EXPECT_TRUE(auth_.Authorize(header, "GetZone").ok());
 }
 
-// Account scopes are not enforced on zones yet: a scoped token is refused
-// rather than served unfiltered.
-TEST_F(AuthenticatorTest, AScopedTokenIsRefusedUntilScopesAreEnforced) {
-  const std::string header = Make("shop", Role::kEditor, {"acct-1", "acct-2"});
-  absl::StatusOr<Principal> p = auth_.Authorize(header, "GetZone");
-  EXPECT_EQ(p.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(p.status().message(), HasSubstr("accounts"));
+// A token limited to accounts reaches the calls that keep it to them, and
+// none of the fleet-wide ones, whatever its role.
+TEST_F(AuthenticatorTest, AScopedTokenReachesOnlyTheCallsThatKeepItToItsAccounts) {
+  const std::string header = Make("shop", Role::kAdmin, {"acct-1", "acct-2"});
+  absl::StatusOr<Principal> p = auth_.Authorize(header, "ChangeRRsets");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->accounts, (std::vector<std::string>{"acct-1", "acct-2"}));
+  for (const std::string& method : MethodsWithRoles()) {
+    absl::StatusOr<Principal> q = auth_.Authorize(header, method);
+    EXPECT_EQ(q.ok(), OpenToScopedCallers(method)) << method;
+  }
+  for (const char* fleet_wide : {"ListServers", "WatchHealth", "CheckConsistency", "ListFailovers",
+                                 "CreateToken", "RegisterServer"}) {
+    absl::StatusOr<Principal> q = auth_.Authorize(header, fleet_wide);
+    EXPECT_EQ(q.status().code(), absl::StatusCode::kPermissionDenied) << fleet_wide;
+    EXPECT_THAT(q.status().message(), HasSubstr("without accounts"));
+  }
+  for (const char* zone_call : {"GetZone", "ListZones", "CreateZone", "ChangeRRsets",
+                                "ProvisionDomain", "PlanFailover"}) {
+    EXPECT_TRUE(auth_.Authorize(header, zone_call).ok()) << zone_call;
+  }
 }
 
 TEST(PrincipalTest, AccountScope) {
