@@ -36,8 +36,6 @@ absl::Status NoConsistency() {
   return absl::UnimplementedError("consistency checks are not configured in this process");
 }
 
-// A stream answered with an error at once.
-
 absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(t));
 }
@@ -157,20 +155,20 @@ grpc::ServerUnaryReactor* ServerServiceImpl::GetServerMetrics(
 
 grpc::ServerWriteReactor<v1::HealthEvent>* ServerServiceImpl::WatchHealth(
     grpc::CallbackServerContext* context, const v1::WatchHealthRequest* request) {
-  if (!health_.feed || !health_.timers) return new RefusedStream<v1::HealthEvent>(NoHealth());
   absl::StatusOr<Principal> who = runner_.Authorize(*context, "WatchHealth");
   if (!who.ok()) return new RefusedStream<v1::HealthEvent>(who.status());
+  if (!health_.feed || !health_.timers) return new RefusedStream<v1::HealthEvent>(NoHealth());
   return StartWatchHealth(context, request, *health_.feed, *health_.timers, runner_,
                           health_.metrics, health_.watch);
 }
 
 grpc::ServerWriteReactor<v1::CheckConsistencyResponse>* ServerServiceImpl::CheckConsistency(
     grpc::CallbackServerContext* context, const v1::CheckConsistencyRequest* request) {
+  absl::StatusOr<Principal> who = runner_.Authorize(*context, "CheckConsistency");
+  if (!who.ok()) return new RefusedStream<v1::CheckConsistencyResponse>(who.status());
   if (!health_.checker || !health_.background) {
     return new RefusedStream<v1::CheckConsistencyResponse>(NoConsistency());
   }
-  absl::StatusOr<Principal> who = runner_.Authorize(*context, "CheckConsistency");
-  if (!who.ok()) return new RefusedStream<v1::CheckConsistencyResponse>(who.status());
   return StartCheckConsistency(context, request, *health_.checker, *health_.background);
 }
 
@@ -226,9 +224,9 @@ grpc::ServerUnaryReactor* ServerServiceImpl::ReconcileServer(
 
 grpc::ServerWriteReactor<v1::ConsistencyEvent>* ServerServiceImpl::WatchConsistency(
     grpc::CallbackServerContext* context, const v1::WatchConsistencyRequest* request) {
-  if (!health_.feed || !health_.timers) return new RefusedStream<v1::ConsistencyEvent>(NoHealth());
   absl::StatusOr<Principal> who = runner_.Authorize(*context, "WatchConsistency");
   if (!who.ok()) return new RefusedStream<v1::ConsistencyEvent>(who.status());
+  if (!health_.feed || !health_.timers) return new RefusedStream<v1::ConsistencyEvent>(NoHealth());
   return StartWatchConsistency(context, request, *health_.feed, *health_.timers, runner_,
                                health_.metrics, health_.watch);
 }

@@ -100,7 +100,9 @@ grpc::ServerUnaryReactor* ZoneServiceImpl::UpdateZone(grpc::CallbackServerContex
                                                       v1::Zone* response) {
   return runner_.Serve(context, "UpdateZone", [this, request, response](const CallInfo& call,
                                                                         Reply reply) {
-    if (auto out = scope_.CheckZone(call.principal, request->zone().name()); !out.ok()) return reply(out);
+    if (auto out = scope_.CheckZone(call.principal, request->zone().name()); !out.ok()) {
+      return reply(out);
+    }
     for (const std::string& path : request->update_mask().paths()) {
       if (path != "account") continue;
       if (absl::Status scoped =
