@@ -15,15 +15,29 @@ TokenBucket::TokenBucket(double rate_per_second, double burst,
       tokens_(burst_),
       last_(clock_->Now()) {}
 
+void TokenBucket::RefillLocked(absl::Time now) {
+  if (now > last_) {
+    tokens_ = std::min(burst_, tokens_ + absl::ToDoubleSeconds(now - last_) * rate_);
+    last_ = now;
+  }
+}
+
+absl::Duration TokenBucket::TryTake() {
+  if (unlimited()) return absl::ZeroDuration();
+  absl::MutexLock lock(&mu_);
+  RefillLocked(clock_->Now());
+  if (tokens_ >= 1.0) {
+    tokens_ -= 1.0;
+    return absl::ZeroDuration();
+  }
+  return absl::Seconds((1.0 - tokens_) / rate_);
+}
+
 absl::StatusOr<absl::Duration> TokenBucket::Reserve(absl::Time deadline) {
   if (unlimited()) return absl::ZeroDuration();
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
-  if (now > last_) {
-    tokens_ = std::min(burst_,
-                       tokens_ + absl::ToDoubleSeconds(now - last_) * rate_);
-    last_ = now;
-  }
+  RefillLocked(now);
   const double after = tokens_ - 1.0;
   const absl::Duration wait =
       after >= 0 ? absl::ZeroDuration() : absl::Seconds(-after / rate_);

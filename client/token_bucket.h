@@ -28,6 +28,11 @@ class TokenBucket {
   absl::StatusOr<absl::Duration> Reserve(
       absl::Time deadline = absl::InfiniteFuture());
 
+  // Takes a token if one is there now and returns zero; otherwise takes
+  // nothing and returns how long until one will be (for a caller that
+  // refuses instead of waiting).
+  absl::Duration TryTake();
+
   // Reserve() and then sleep on the clock.
   absl::Status Acquire(absl::Time deadline = absl::InfiniteFuture());
 
@@ -38,6 +43,8 @@ class TokenBucket {
   const double burst_;
   const std::shared_ptr<Clock> clock_;
   absl::Mutex mu_;
+  void RefillLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   double tokens_ ABSL_GUARDED_BY(mu_);
   absl::Time last_ ABSL_GUARDED_BY(mu_);
 };

@@ -6,13 +6,17 @@
 
 #include <string>
 #include "absl/strings/string_view.h"
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 
 namespace dns {
 
@@ -116,6 +120,21 @@ inline absl::Status InvalidFields(const std::vector<FieldViolation>& violations)
                     absl::Cord(absl::StrJoin(parts, std::string(1, kViolationSep))));
   return WithReason(std::move(status), violations.empty() ? std::string("INVALID_ARGUMENT")
                                                           : ViolationReason(violations.front()));
+}
+
+inline constexpr char kRetryPayload[] = "dns.v1/retry_after_ms";
+
+// The client may retry after `delay` (google.rpc.RetryInfo at the edge).
+inline absl::Status WithRetryAfter(absl::Status status, absl::Duration delay) {
+  status.SetPayload(kRetryPayload, absl::Cord(absl::StrCat(absl::ToInt64Milliseconds(delay))));
+  return status;
+}
+
+inline std::optional<absl::Duration> RetryAfterOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryPayload);
+  int64_t ms = 0;
+  if (!payload || !absl::SimpleAtoi(std::string(*payload), &ms)) return std::nullopt;
+  return absl::Milliseconds(ms);
 }
 
 inline absl::Status InvalidField(std::string field, std::string description) {

@@ -354,6 +354,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   p->token_store = std::make_unique<PgTokenStore>(p->pool);
   AuthOptions auth;
   auth.enabled = c.auth;
+  auth.rate_limit_qps = c.auth_rate_limit_qps;
+  auth.rate_limit_burst = c.auth_rate_limit_burst;
   p->authenticator = std::make_unique<Authenticator>(p->token_store.get(), auth);
   if (!c.auth) {
     Log(spdlog::level::warn,

@@ -69,6 +69,9 @@ struct AppConfig {
   absl::Duration health_interval = absl::Seconds(2);
   // Bearer tokens and roles on every dns.v1 call; false: all open (warned).
   bool auth = true;
+  // Calls per second and burst per token per replica; 0: no limit.
+  double auth_rate_limit_qps = 1000;
+  double auth_rate_limit_burst = 2000;
   // Base64 of 32 bytes sealing the PowerDNS API keys; empty: plain text.
   std::string secret_key;
   absl::Duration server_check_timeout = absl::Seconds(3);

@@ -53,6 +53,11 @@ ABSL_FLAG(bool, auth, true,
           "Require a bearer token (authorization: Bearer <token>) on every dns.v1 call and "
           "check its role. false: every caller may do everything (warned at start); for a "
           "closed test network only. grpc.health.v1 and reflection are always open.");
+ABSL_FLAG(double, auth_rate_limit_qps, 1000,
+          "Calls per second one token may make on one replica; beyond, RESOURCE_EXHAUSTED with "
+          "a retry delay (google.rpc.RetryInfo). 0: no limit.");
+ABSL_FLAG(double, auth_rate_limit_burst, 2000,
+          "Calls one token may make at once above its rate (the bucket's size).");
 ABSL_FLAG(std::string, role, "", "dnsd token create: reader, editor, operator or admin.");
 ABSL_FLAG(std::vector<std::string>, accounts, {},
           "dnsd token create: the accounts the token is limited to (comma-separated); empty: "
@@ -190,7 +195,8 @@ constexpr const char* kFlagNames[] = {
     "health_alert_zones_out_of_sync", "health_sample_retention", "health_event_retention",
     "watch_heartbeat", "watch_buffer", "failover_max_share", "failover_confirm_timeout",
     "failover_retention", "consistency_interval", "consistency_content_interval",
-    "consistency_grace", "max_consistency_checks", "auth"};
+    "consistency_grace", "max_consistency_checks", "auth", "auth_rate_limit_qps",
+    "auth_rate_limit_burst"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
@@ -309,6 +315,8 @@ AppConfig ConfigFromFlags() {
   c.consistency.grace = absl::GetFlag(FLAGS_consistency_grace);
   c.consistency.max_checks = absl::GetFlag(FLAGS_max_consistency_checks);
   c.auth = absl::GetFlag(FLAGS_auth);
+  c.auth_rate_limit_qps = absl::GetFlag(FLAGS_auth_rate_limit_qps);
+  c.auth_rate_limit_burst = absl::GetFlag(FLAGS_auth_rate_limit_burst);
   return c;
 }
 

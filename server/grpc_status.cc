@@ -28,6 +28,8 @@ std::string DefaultReason(absl::StatusCode code) {
       return "PERMISSION_DENIED";
     case absl::StatusCode::kUnauthenticated:
       return "UNAUTHENTICATED";
+    case absl::StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
     default:
       return "INTERNAL";
   }
@@ -70,6 +72,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     details.set_message(message);
     details.add_details()->PackFrom(info);
     if (bad_request.field_violations_size() > 0) details.add_details()->PackFrom(bad_request);
+    if (std::optional<absl::Duration> retry = RetryAfterOf(status)) {
+      google::rpc::RetryInfo info;
+      const int64_t ms = absl::ToInt64Milliseconds(*retry);
+      info.mutable_retry_delay()->set_seconds(ms / 1000);
+      info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+      details.add_details()->PackFrom(info);
+    }
     return details;
   };
   google::rpc::Status details = build();

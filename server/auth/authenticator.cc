@@ -1,5 +1,7 @@
 #include "server/auth/authenticator.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -54,6 +56,31 @@ absl::StatusOr<TokenInfo> Authenticator::Lookup(const std::string& digest) {
   return found;
 }
 
+absl::Status Authenticator::Admit(const std::string& token) {
+  if (options_.rate_limit_qps <= 0) return absl::OkStatus();
+  TokenBucket* bucket;
+  {
+    absl::MutexLock lock(&mu_);
+    std::unique_ptr<TokenBucket>& b = buckets_[token];
+    if (!b) {
+      b = std::make_unique<TokenBucket>(options_.rate_limit_qps,
+                                        std::max(1.0, options_.rate_limit_burst), clock_);
+    }
+    bucket = b.get();
+  }
+  const absl::Duration wait = bucket->TryTake();
+  if (wait <= absl::ZeroDuration()) return absl::OkStatus();
+  // Whole milliseconds, rounded up: a client that waits this long is let in.
+  const absl::Duration retry = absl::Ceil(wait, absl::Milliseconds(1));
+  return WithRetryAfter(
+      WithReason(absl::ResourceExhaustedError(absl::StrCat(
+                     "token ", token, " is over its rate limit of ", options_.rate_limit_qps,
+                     " calls per second (--auth_rate_limit_qps); retry after ",
+                     absl::FormatDuration(retry))),
+                 "RATE_LIMITED"),
+      retry);
+}
+
 absl::StatusOr<Principal> Authenticator::Authorize(absl::string_view authorization,
                                                    absl::string_view method) {
   if (!options_.enabled) return Principal{"anonymous", Role::kAdmin, {}};
@@ -101,6 +128,7 @@ absl::StatusOr<Principal> Authenticator::Authorize(absl::string_view authorizati
                           " covers the whole fleet and needs a token without accounts")),
                       "PERMISSION_DENIED");
   }
+  if (absl::Status admitted = Admit(token->name); !admitted.ok()) return admitted;
   bool touch = false;
   {
     absl::MutexLock lock(&mu_);

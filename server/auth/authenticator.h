@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/clock.h"
+#include "client/token_bucket.h"
 #include "common/auth.h"
 #include "storage/token_store.h"
 
@@ -36,6 +37,11 @@ struct AuthOptions {
   size_t max_cached = 10000;
   // A token's last use is written at most this often per replica.
   absl::Duration touch_every = absl::Minutes(1);
+  // Calls per second one token may make on one replica, and the burst it
+  // may spend at once; beyond, RESOURCE_EXHAUSTED with a retry delay.
+  // 0: no limit.
+  double rate_limit_qps = 0;
+  double rate_limit_burst = 0;
 };
 
 class Authenticator {
@@ -61,6 +67,8 @@ class Authenticator {
   };
 
   absl::StatusOr<TokenInfo> Lookup(const std::string& digest);
+  // RESOURCE_EXHAUSTED when `token` has spent its calls for now.
+  absl::Status Admit(const std::string& token);
 
   TokenStore* const store_;
   const AuthOptions options_;
@@ -69,6 +77,9 @@ class Authenticator {
   std::map<std::string, Entry> cache_ ABSL_GUARDED_BY(mu_);
   // Bumped by Invalidate: a lookup that started before must not cache.
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // By token name; kept across invalidations (a revoked token's bucket is
+  // small and goes when the replica restarts).
+  std::map<std::string, std::unique_ptr<TokenBucket>> buckets_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace dns

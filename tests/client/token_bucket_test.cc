@@ -25,6 +25,21 @@ TEST(TokenBucketTest, BurstThenSteadyRate) {
   EXPECT_EQ(*bucket.Reserve(), absl::Milliseconds(300));
 }
 
+// A caller that refuses instead of waiting: takes only what is there, and
+// hears how long until the next token.
+TEST(TokenBucketTest, TryTakeTakesOnlyWhatIsThere) {
+  auto clock = std::make_shared<FakeClock>();
+  TokenBucket bucket(4, 2, clock);
+  EXPECT_EQ(bucket.TryTake(), absl::ZeroDuration());
+  EXPECT_EQ(bucket.TryTake(), absl::ZeroDuration());
+  EXPECT_EQ(bucket.TryTake(), absl::Milliseconds(250));
+  EXPECT_EQ(bucket.TryTake(), absl::Milliseconds(250));  // nothing was taken
+  clock->Advance(absl::Milliseconds(100));
+  EXPECT_EQ(bucket.TryTake(), absl::Milliseconds(150));
+  clock->Advance(absl::Milliseconds(150));
+  EXPECT_EQ(bucket.TryTake(), absl::ZeroDuration());
+}
+
 TEST(TokenBucketTest, AcquireSleepsOnTheClock) {
   auto clock = std::make_shared<FakeClock>();
   TokenBucket bucket(5, 1, clock);

@@ -355,6 +355,45 @@ TEST_F(AuthTest, AScopedTokenStaysInItsAccounts) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// Over its rate, a token is told to come back, with a RetryInfo; another
+// token is not held up.
+TEST_F(AuthTest, ATokenOverItsRateIsToldWhenToRetry) {
+  auto limited = DnsdProcess::Start(
+      DNSD_PATH, pg_->Url("dns"),
+      {"--auth=true", "--auth_rate_limit_qps=0.1", "--auth_rate_limit_burst=2",
+       "--default_nameservers=ns1.example.net.,ns2.example.net."});
+  ASSERT_TRUE(limited.ok()) << limited.status();
+  auto channel = grpc::CreateChannel((*limited)->target(), grpc::InsecureChannelCredentials());
+  auto zones = v1::ZoneService::NewStub(channel);
+  const std::string busy = Make("busy", v1::ROLE_READER);
+  const std::string quiet = Make("quiet", v1::ROLE_READER);
+  v1::GetZoneRequest req;
+  req.set_zone("nothing.test.");
+  v1::Zone out;
+  grpc::Status st;
+  int refused_after = -1;
+  for (int i = 0; i < 5 && refused_after < 0; ++i) {
+    st = zones->GetZone(As(busy).get(), req, &out);
+    if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) refused_after = i;
+  }
+  EXPECT_EQ(refused_after, 2);  // the burst of 2, then refused
+  EXPECT_EQ(DetailsOf(st).reason, "RATE_LIMITED");
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(st.error_details()));
+  bool retry = false;
+  for (const auto& any : details.details()) {
+    google::rpc::RetryInfo info;
+    if (any.UnpackTo(&info)) {
+      retry = true;
+      EXPECT_GT(info.retry_delay().seconds() * 1000 + info.retry_delay().nanos() / 1000000, 0);
+      EXPECT_LE(info.retry_delay().seconds(), 10);
+    }
+  }
+  EXPECT_TRUE(retry);
+  EXPECT_EQ(zones->GetZone(As(quiet).get(), req, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(AuthTest, SecretsNeverReachTheLogs) {
   const std::string secret = Make("logged", v1::ROLE_EDITOR);
   ASSERT_TRUE(CreateZone(secret, "logs.test.").ok());

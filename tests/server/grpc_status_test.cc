@@ -16,6 +16,8 @@ using ::testing::HasSubstr;
 struct Decoded {
   google::rpc::ErrorInfo info;
   google::rpc::BadRequest bad_request;
+  google::rpc::RetryInfo retry;
+  bool has_retry = false;
 };
 
 Decoded Decode(const grpc::Status& st) {
@@ -25,8 +27,24 @@ Decoded Decode(const grpc::Status& st) {
   for (const auto& any : details.details()) {
     if (any.Is<google::rpc::ErrorInfo>()) any.UnpackTo(&out.info);
     if (any.Is<google::rpc::BadRequest>()) any.UnpackTo(&out.bad_request);
+    if (any.Is<google::rpc::RetryInfo>()) out.has_retry = any.UnpackTo(&out.retry);
   }
   return out;
+}
+
+TEST(GrpcStatusTest, ARetryDelayTravelsAsRetryInfo) {
+  grpc::Status st = ToGrpcStatus(WithRetryAfter(
+      WithReason(absl::ResourceExhaustedError("slow down"), "RATE_LIMITED"), absl::Milliseconds(1500)));
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  Decoded d = Decode(st);
+  EXPECT_EQ(d.info.reason(), "RATE_LIMITED");
+  ASSERT_TRUE(d.has_retry);
+  EXPECT_EQ(d.retry.retry_delay().seconds(), 1);
+  EXPECT_EQ(d.retry.retry_delay().nanos(), 500000000);
+  // Without a delay, no RetryInfo; the code's own reason.
+  Decoded plain = Decode(ToGrpcStatus(absl::ResourceExhaustedError("full")));
+  EXPECT_FALSE(plain.has_retry);
+  EXPECT_EQ(plain.info.reason(), "RESOURCE_EXHAUSTED");
 }
 
 TEST(GrpcStatusTest, CarriesCodeReasonAndEveryViolationOfASmallError) {

@@ -180,6 +180,35 @@ TEST(PrincipalTest, AccountScope) {
   EXPECT_TRUE(all.MayUseAccount("anything"));
 }
 
+TEST(AuthenticatorRateTest, ATokenOverItsRateIsToldWhenToRetryAndOthersGoOn) {
+  auto clock = std::make_shared<FakeClock>();
+  FakeTokenStore store;
+  AuthOptions options;
+  options.rate_limit_qps = 2;
+  options.rate_limit_burst = 3;
+  Authenticator auth(&store, options, clock);
+  auto make = [&](const std::string& name) {
+    const std::string secret = *GenerateTokenSecret();
+    TokenInfo t;
+    t.name = name;
+    t.role = Role::kReader;
+    EXPECT_TRUE(store.CreateToken(t, HashTokenSecret(secret)).ok());
+    return "Bearer " + secret;
+  };
+  const std::string busy = make("busy");
+  const std::string quiet = make("quiet");
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(auth.Authorize(busy, "GetZone").ok()) << i;  // the burst
+  absl::StatusOr<Principal> over = auth.Authorize(busy, "GetZone");
+  ASSERT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(over.status()), "RATE_LIMITED");
+  ASSERT_TRUE(RetryAfterOf(over.status()).has_value());
+  EXPECT_EQ(*RetryAfterOf(over.status()), absl::Milliseconds(500));
+  EXPECT_TRUE(auth.Authorize(quiet, "GetZone").ok());  // a bucket per token
+  clock->Advance(absl::Milliseconds(500));
+  EXPECT_TRUE(auth.Authorize(busy, "GetZone").ok());
+  EXPECT_FALSE(auth.Authorize(busy, "GetZone").ok());
+}
+
 TEST(AuthenticatorOffTest, EveryCallRunsAsAnonymousWithEveryRight) {
   FakeTokenStore store;
   Authenticator auth(&store, AuthOptions{false});
