@@ -95,6 +95,9 @@ listen addresses come from containerPort and metrics.*.
 {{- if has $flag (list "database_url" "listen" "metrics_listen" "migrate_on_start" "secret_key") }}
 {{- fail (printf "config.%s is set by the chart (database.*, containerPort, metrics.*, migrations.job.enabled, secretKey.*); remove it from config" $key) }}
 {{- end }}
+{{- if has $flag (list "tls_cert_file" "tls_key_file" "tls_client_ca_file" "tls_reload_interval" "pdns_tls_ca_file" "auth_bootstrap_token_file" "auth_bootstrap_token_name") }}
+{{- fail (printf "config.%s is set by the chart from mounted Secrets (tls.*, pdnsTls.*, auth.bootstrapToken.*); remove it from config" $key) }}
+{{- end }}
 {{- $str := "" }}
 {{- if kindIs "slice" $value }}
 {{- $str = join "," $value }}
@@ -114,6 +117,27 @@ listen addresses come from containerPort and metrics.*.
 {{- $_ := set $env "DNSD_LISTEN" (printf "0.0.0.0:%d" (int .Values.containerPort)) }}
 {{- /* Set even when disabled: left out, dnsd would listen on its default. */}}
 {{- $_ := set $env "DNSD_METRICS_LISTEN" (ternary (printf "0.0.0.0:%d" (int .Values.metrics.port)) "" .Values.metrics.enabled) }}
+{{- /* Paths of the files mounted from Secrets (see dns-v1.secretVolumes):
+the paths are not secret, the files' contents never reach the environment. */}}
+{{- if .Values.tls.enabled }}
+{{- $_ := set $env "DNSD_TLS_CERT_FILE" "/etc/dnsd/tls/tls.crt" }}
+{{- $_ := set $env "DNSD_TLS_KEY_FILE" "/etc/dnsd/tls/tls.key" }}
+{{- with .Values.tls.reloadInterval }}
+{{- $_ := set $env "DNSD_TLS_RELOAD_INTERVAL" (toString .) }}
+{{- end }}
+{{- if .Values.tls.clientCA.existingSecret }}
+{{- $_ := set $env "DNSD_TLS_CLIENT_CA_FILE" (printf "/etc/dnsd/client-ca/%s" (include "dns-v1.clientCaKey" .)) }}
+{{- end }}
+{{- end }}
+{{- if .Values.pdnsTls.caSecret }}
+{{- $_ := set $env "DNSD_PDNS_TLS_CA_FILE" (printf "/etc/dnsd/pdns-ca/%s" (include "dns-v1.pdnsCaKey" .)) }}
+{{- end }}
+{{- if include "dns-v1.bootstrapTokenSecretName" . }}
+{{- $_ := set $env "DNSD_AUTH_BOOTSTRAP_TOKEN_FILE" "/etc/dnsd/bootstrap-token/token" }}
+{{- with .Values.auth.bootstrapToken.name }}
+{{- $_ := set $env "DNSD_AUTH_BOOTSTRAP_TOKEN_NAME" (toString .) }}
+{{- end }}
+{{- end }}
 {{- toYaml $env }}
 {{- end }}
 
@@ -154,4 +178,153 @@ The DNSD_DATABASE_URL env var, read from the Secret.
     secretKeyRef:
       name: {{ include "dns-v1.databaseSecretName" . }}
       key: {{ include "dns-v1.databaseSecretKey" . }}
+{{- end }}
+
+{{/*
+Key names inside the CA Secrets (a key name is also the mounted file's name).
+*/}}
+{{- define "dns-v1.clientCaKey" -}}
+{{- required "tls.clientCA.existingSecretKey is required" .Values.tls.clientCA.existingSecretKey }}
+{{- end }}
+
+{{- define "dns-v1.pdnsCaKey" -}}
+{{- required "pdnsTls.caSecretKey is required" .Values.pdnsTls.caSecretKey }}
+{{- end }}
+
+{{/*
+The Secret holding the bootstrap admin token, empty when there is none.
+*/}}
+{{- define "dns-v1.bootstrapTokenSecretName" -}}
+{{- $bt := .Values.auth.bootstrapToken }}
+{{- if and $bt.existingSecret $bt.create }}
+{{- fail "auth.bootstrapToken: set existingSecret or create=true, not both" }}
+{{- end }}
+{{- if $bt.existingSecret }}
+{{- $bt.existingSecret }}
+{{- else if $bt.create }}
+{{- printf "%s-bootstrap-token" (include "dns-v1.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The key of the bootstrap token inside its Secret (`token` in the chart's own).
+*/}}
+{{- define "dns-v1.bootstrapTokenKey" -}}
+{{- if .Values.auth.bootstrapToken.existingSecret }}
+{{- required "auth.bootstrapToken.existingSecretKey is required" .Values.auth.bootstrapToken.existingSecretKey }}
+{{- else }}
+{{- "token" }}
+{{- end }}
+{{- end }}
+
+{{/*
+TLS settings checked once (the Deployment includes this): TLS needs its
+Secret, and the probes it moves to the metrics listener need that listener.
+*/}}
+{{- define "dns-v1.validateTls" -}}
+{{- if .Values.tls.enabled }}
+{{- if not .Values.tls.existingSecret }}
+{{- fail "tls.enabled=true needs tls.existingSecret: a kubernetes.io/tls Secret with tls.crt and tls.key (e.g. from cert-manager)" }}
+{{- end }}
+{{- end }}
+{{- if and .Values.tls.clientCA.existingSecret (not .Values.tls.enabled) }}
+{{- fail "tls.clientCA.existingSecret (client certificates, mTLS) needs tls.enabled=true and tls.existingSecret" }}
+{{- end }}
+{{- end }}
+
+{{/*
+A probe of the dnsd container: (dict "probe" <values probe> "path" <http
+path> "root" $). Kubernetes' gRPC probes cannot speak TLS, so with
+tls.enabled a grpc or tcpSocket probe becomes an HTTP GET of `path` on the
+metrics listener (plain HTTP): /readyz for startup and readiness, /healthz
+for liveness. Probes of any other kind (httpGet, exec) are kept as given.
+*/}}
+{{- define "dns-v1.probe" -}}
+{{- $probe := deepCopy .probe }}
+{{- $values := .root.Values }}
+{{- if and $values.tls.enabled (or (hasKey $probe "grpc") (hasKey $probe "tcpSocket")) }}
+{{- if not $values.metrics.enabled }}
+{{- fail "tls.enabled=true with metrics.enabled=false: Kubernetes gRPC probes cannot speak TLS, so with TLS the probes use the metrics listener's /healthz and /readyz. Keep metrics.enabled=true (networkPolicy.metricsFrom decides who may reach it), or give startupProbe, readinessProbe and livenessProbe httpGet or exec probes of your own" }}
+{{- end }}
+{{- $_ := unset $probe "grpc" }}
+{{- $_ := unset $probe "tcpSocket" }}
+{{- $_ := set $probe "httpGet" (dict "path" .path "port" "metrics" "scheme" "HTTP") }}
+{{- end }}
+{{- toYaml $probe }}
+{{- end }}
+
+{{/*
+Volumes holding files from Secrets, for the dnsd container (the mounts are
+dns-v1.secretVolumeMounts). Whole directories, never subPath: kubelet
+replaces a mounted Secret's files in place when the Secret changes (a renewed
+certificate), which a subPath mount would not see. Readable by the pod's
+group only when the pod has an fsGroup (kubelet then gives the files that
+group), else by everyone in the container (they would be root's otherwise).
+*/}}
+{{- define "dns-v1.secretMode" -}}
+{{- ternary "0440" "0444" (and (hasKey .Values.podSecurityContext "fsGroup") (not (kindIs "invalid" .Values.podSecurityContext.fsGroup))) }}
+{{- end }}
+
+{{- define "dns-v1.secretVolumes" -}}
+{{- if .Values.tls.enabled }}
+- name: tls
+  secret:
+    secretName: {{ .Values.tls.existingSecret }}
+    defaultMode: {{ include "dns-v1.secretMode" $ }}
+    items:
+      - key: tls.crt
+        path: tls.crt
+      - key: tls.key
+        path: tls.key
+{{- with .Values.tls.clientCA.existingSecret }}
+- name: client-ca
+  secret:
+    secretName: {{ . }}
+    defaultMode: {{ include "dns-v1.secretMode" $ }}
+    items:
+      - key: {{ include "dns-v1.clientCaKey" $ }}
+        path: {{ include "dns-v1.clientCaKey" $ }}
+{{- end }}
+{{- end }}
+{{- with .Values.pdnsTls.caSecret }}
+- name: pdns-ca
+  secret:
+    secretName: {{ . }}
+    defaultMode: {{ include "dns-v1.secretMode" $ }}
+    items:
+      - key: {{ include "dns-v1.pdnsCaKey" $ }}
+        path: {{ include "dns-v1.pdnsCaKey" $ }}
+{{- end }}
+{{- with include "dns-v1.bootstrapTokenSecretName" . }}
+- name: bootstrap-token
+  secret:
+    secretName: {{ . }}
+    defaultMode: {{ include "dns-v1.secretMode" $ }}
+    items:
+      - key: {{ include "dns-v1.bootstrapTokenKey" $ }}
+        path: token
+{{- end }}
+{{- end }}
+
+{{- define "dns-v1.secretVolumeMounts" -}}
+{{- if .Values.tls.enabled }}
+- name: tls
+  mountPath: /etc/dnsd/tls
+  readOnly: true
+{{- if .Values.tls.clientCA.existingSecret }}
+- name: client-ca
+  mountPath: /etc/dnsd/client-ca
+  readOnly: true
+{{- end }}
+{{- end }}
+{{- if .Values.pdnsTls.caSecret }}
+- name: pdns-ca
+  mountPath: /etc/dnsd/pdns-ca
+  readOnly: true
+{{- end }}
+{{- if include "dns-v1.bootstrapTokenSecretName" . }}
+- name: bootstrap-token
+  mountPath: /etc/dnsd/bootstrap-token
+  readOnly: true
+{{- end }}
 {{- end }}
