@@ -244,7 +244,7 @@ for liveness. Probes of any other kind (httpGet, exec) are kept as given.
 {{- $values := .root.Values }}
 {{- if and $values.tls.enabled (or (hasKey $probe "grpc") (hasKey $probe "tcpSocket")) }}
 {{- if not $values.metrics.enabled }}
-{{- fail "tls.enabled=true with metrics.enabled=false: Kubernetes gRPC probes cannot speak TLS, so with TLS the probes use the metrics listener's /healthz and /readyz. Keep metrics.enabled=true (networkPolicy.metricsFrom decides who may reach it), or give startupProbe, readinessProbe and livenessProbe httpGet or exec probes of your own" }}
+{{- fail "tls.enabled=true with metrics.enabled=false: Kubernetes gRPC probes cannot speak TLS, so with TLS the probes use the metrics listener's /healthz and /readyz. Keep metrics.enabled=true (networkPolicy.metricsFrom decides who may reach it), or give startupProbe, readinessProbe and livenessProbe httpGet or exec probes of your own (with grpc: null / tcpSocket: null)" }}
 {{- end }}
 {{- $_ := unset $probe "grpc" }}
 {{- $_ := unset $probe "tcpSocket" }}

@@ -2,8 +2,13 @@
 # Checks for the dns-v1 Helm chart: `helm lint --strict`, then `helm template`
 # with (a) defaults, (b) database.existingSecret, (c) migrations.job.enabled=false
 # (plus metrics and a few edge cases), asserting on the rendered YAML with
-# grep/awk; then the rendered PrometheusRule's rule groups go through
-# `promtool check rules` and `promtool test rules` (tests/prometheusrule_test.yaml).
+# grep/awk; the security settings (pod and container securityContext of the
+# Deployment and the migration Job, TLS/mTLS and PowerDNS CA Secrets mounted as
+# files with HTTP probes under TLS, the bootstrap token Secret and that the
+# token never reaches the ConfigMap, an env value or NOTES, the NetworkPolicy's
+# peers and ports, and the render failures that guard them); then the
+# rendered PrometheusRule's rule groups go through `promtool check rules` and
+# `promtool test rules` (tests/prometheusrule_test.yaml).
 # Prints `N passed, N failed`; exits non-zero if anything failed.
 #
 #   bash helm/tests/chart_test.sh
@@ -297,9 +302,314 @@ check_not "no URL and no existingSecret: render fails" \
 check_not "config.databaseUrl refused (URL must stay in the Secret)" \
   "$HELM" template dns-v1 "$CHART" --set config.databaseUrl=postgresql://x@y/z
 
+# --- pod security (defaults: Deployment and migration Job) -------------------
+# podsec FILE KIND: the pod's securityContext; ctrsec FILE KIND: the first
+# container's (the pod's comes first in the pod spec, before `containers:`).
+podsec() { docs "$1" "$2" | block securityContext; }
+ctrsec() { docs "$1" "$2" | block containers | block securityContext; }
+# The image's USER (deploy/Dockerfile), which runAsUser must match.
+IMAGE_UID="$(sed -n 's/^USER \([0-9][0-9]*\):\([0-9][0-9]*\)$/\1/p' "$ROOT/deploy/Dockerfile")"
+IMAGE_GID="$(sed -n 's/^USER \([0-9][0-9]*\):\([0-9][0-9]*\)$/\2/p' "$ROOT/deploy/Dockerfile")"
+check "Dockerfile: numeric non-root USER uid:gid" test -n "$IMAGE_UID" -a "${IMAGE_UID:-0}" != 0
+for kind in Deployment Job; do
+  check "$kind pod: runAsNonRoot true" eval "podsec '$A' $kind | grep -Eq '^ *runAsNonRoot: true\$'"
+  check "$kind pod: runAsUser is the image's user ($IMAGE_UID)" \
+    eval "podsec '$A' $kind | grep -Eq '^ *runAsUser: $IMAGE_UID\$'"
+  check "$kind pod: runAsGroup is the image's group ($IMAGE_GID)" \
+    eval "podsec '$A' $kind | grep -Eq '^ *runAsGroup: $IMAGE_GID\$'"
+  check "$kind pod: fsGroup $IMAGE_GID" eval "podsec '$A' $kind | grep -Eq '^ *fsGroup: $IMAGE_GID\$'"
+  check "$kind pod: seccompProfile RuntimeDefault" \
+    eval "podsec '$A' $kind | grep -A1 -E '^ *seccompProfile:\$' | grep -Eq 'type: RuntimeDefault\$'"
+  check "$kind pod: no service account token" has "$A" $kind '^ *automountServiceAccountToken: false$'
+  check "$kind container: allowPrivilegeEscalation false" \
+    eval "ctrsec '$A' $kind | grep -Eq '^ *allowPrivilegeEscalation: false\$'"
+  check "$kind container: readOnlyRootFilesystem true" \
+    eval "ctrsec '$A' $kind | grep -Eq '^ *readOnlyRootFilesystem: true\$'"
+  check "$kind container: privileged false" eval "ctrsec '$A' $kind | grep -Eq '^ *privileged: false\$'"
+  check "$kind container: capabilities drop ALL" \
+    eval "ctrsec '$A' $kind | grep -A1 -E '^ *drop:\$' | grep -Eq -- '- ALL\$'"
+  check_not "$kind container: no capabilities added" eval "ctrsec '$A' $kind | grep -Eq '^ *add:'"
+  check "$kind: writable /tmp is an emptyDir" \
+    eval "docs '$A' $kind | grep -A1 -E -- '- name: tmp\$' | grep -Eq 'mountPath: /tmp\$' &&
+          docs '$A' $kind | block volumes | grep -A1 -E -- '- name: tmp\$' | grep -Eq 'emptyDir:\$'"
+done
+check_not "defaults: no TLS settings" has "$A" ConfigMap 'DNSD_TLS_|DNSD_PDNS_TLS_CA_FILE'
+check_not "defaults: no bootstrap token" has "$A" ConfigMap 'DNSD_AUTH_BOOTSTRAP'
+check_not "defaults: nothing mounted under /etc/dnsd" grep -q '/etc/dnsd' "$A"
+check_not "defaults: no bootstrap token Secret" has "$A" Secret 'bootstrap-token'
+
+# --- TLS, mTLS, PowerDNS CA, bootstrap token from an existing Secret ----------
+cat >"$TMP/tls.yaml" <<'EOF'
+tls:
+  enabled: true
+  existingSecret: dns-tls
+  reloadInterval: 5m
+  clientCA:
+    existingSecret: dns-client-ca
+pdnsTls:
+  caSecret: pdns-ca
+  caSecretKey: bundle.pem
+auth:
+  bootstrapToken:
+    existingSecret: dns-bootstrap
+    existingSecretKey: admin-token
+    name: praho-admin
+EOF
+check "helm lint --strict (TLS, mTLS, PowerDNS CA, bootstrap token)" \
+  "$HELM" lint --strict "$CHART" -f "$TMP/tls.yaml"
+S="$TMP/s.yaml"
+render "$S" -f "$TMP/tls.yaml"
+# volume FILE NAME: the Deployment's volume NAME (its lines); mount FILE NAME: its mount.
+volume() { docs "$1" Deployment | block volumes | awk -v n="$2" '
+  !on { if ($0 ~ "^ *- name: " n "$") { on = 1; match($0, "^ *"); ind = RLENGTH; print }; next }
+  { match($0, "^ *"); if (RLENGTH <= ind) exit; print }'; }
+mount() { docs "$1" Deployment | block volumeMounts | grep -A2 -E -- "- name: $2\$"; }
+check "tls: cert Secret mounted as a volume" eval "volume '$S' tls | grep -Eq 'secretName: dns-tls\$'"
+check "tls: the volume projects tls.crt and tls.key" \
+  eval "volume '$S' tls | grep -Eq 'key: tls\.crt\$' && volume '$S' tls | grep -Eq 'key: tls\.key\$'"
+check "tls: Secret files readable by the pod's group only" eval "volume '$S' tls | grep -Eq 'defaultMode: 0?440\$'"
+check "tls: mounted read-only at /etc/dnsd/tls" \
+  eval "mount '$S' tls | grep -Eq 'mountPath: /etc/dnsd/tls\$' && mount '$S' tls | grep -Eq 'readOnly: true\$'"
+check "tls: DNSD_TLS_CERT_FILE" has "$S" ConfigMap '^ *DNSD_TLS_CERT_FILE: "?/etc/dnsd/tls/tls\.crt"?$'
+check "tls: DNSD_TLS_KEY_FILE" has "$S" ConfigMap '^ *DNSD_TLS_KEY_FILE: "?/etc/dnsd/tls/tls\.key"?$'
+check "tls: DNSD_TLS_RELOAD_INTERVAL from tls.reloadInterval" has "$S" ConfigMap '^ *DNSD_TLS_RELOAD_INTERVAL: "?5m"?$'
+check "mtls: client CA Secret mounted" eval "volume '$S' client-ca | grep -Eq 'secretName: dns-client-ca\$'"
+check "mtls: mounted read-only at /etc/dnsd/client-ca" \
+  eval "mount '$S' client-ca | grep -Eq 'mountPath: /etc/dnsd/client-ca\$' && mount '$S' client-ca | grep -Eq 'readOnly: true\$'"
+check "mtls: DNSD_TLS_CLIENT_CA_FILE (key ca.crt by default)" \
+  has "$S" ConfigMap '^ *DNSD_TLS_CLIENT_CA_FILE: "?/etc/dnsd/client-ca/ca\.crt"?$'
+check "pdns ca: Secret mounted with its key" \
+  eval "volume '$S' pdns-ca | grep -Eq 'secretName: pdns-ca\$' && volume '$S' pdns-ca | grep -Eq 'key: bundle\.pem\$'"
+check "pdns ca: mounted read-only at /etc/dnsd/pdns-ca" \
+  eval "mount '$S' pdns-ca | grep -Eq 'mountPath: /etc/dnsd/pdns-ca\$' && mount '$S' pdns-ca | grep -Eq 'readOnly: true\$'"
+check "pdns ca: DNSD_PDNS_TLS_CA_FILE" has "$S" ConfigMap '^ *DNSD_PDNS_TLS_CA_FILE: "?/etc/dnsd/pdns-ca/bundle\.pem"?$'
+check "bootstrap (existing): Secret key projected as the file token" \
+  eval "volume '$S' bootstrap-token | grep -Eq 'secretName: dns-bootstrap\$' &&
+        volume '$S' bootstrap-token | grep -A1 -E 'key: admin-token\$' | grep -Eq 'path: token\$'"
+check "bootstrap (existing): mounted read-only" \
+  eval "mount '$S' bootstrap-token | grep -Eq 'mountPath: /etc/dnsd/bootstrap-token\$' && mount '$S' bootstrap-token | grep -Eq 'readOnly: true\$'"
+check "bootstrap (existing): DNSD_AUTH_BOOTSTRAP_TOKEN_FILE" \
+  has "$S" ConfigMap '^ *DNSD_AUTH_BOOTSTRAP_TOKEN_FILE: "?/etc/dnsd/bootstrap-token/token"?$'
+check "bootstrap (existing): DNSD_AUTH_BOOTSTRAP_TOKEN_NAME" has "$S" ConfigMap '^ *DNSD_AUTH_BOOTSTRAP_TOKEN_NAME: "?praho-admin"?$'
+check_not "bootstrap (existing): the chart makes no token Secret" has "$S" Secret 'component: bootstrap-token$'
+check_not "bootstrap (existing): token Secret never read into an env var" \
+  eval "docs '$S' Deployment | grep -B3 -E 'name: dns-bootstrap\$' | grep -Eq 'secretKeyRef:'"
+check_not "no subPath mounts (renewed Secrets would not reach the pod)" grep -q 'subPath' "$S"
+check "tls: readiness probe is HTTP /readyz on the metrics port" \
+  eval "probe '$S' readinessProbe | grep -A3 -E '^ *httpGet:\$' | grep -Eq 'path: /readyz\$' &&
+        probe '$S' readinessProbe | grep -A3 -E '^ *httpGet:\$' | grep -Eq 'port: metrics\$'"
+check "tls: startup probe is HTTP /readyz on the metrics port" \
+  eval "probe '$S' startupProbe | grep -A3 -E '^ *httpGet:\$' | grep -Eq 'path: /readyz\$' &&
+        probe '$S' startupProbe | grep -A3 -E '^ *httpGet:\$' | grep -Eq 'port: metrics\$'"
+check "tls: liveness probe is HTTP /healthz on the metrics port" \
+  eval "probe '$S' livenessProbe | grep -A3 -E '^ *httpGet:\$' | grep -Eq 'path: /healthz\$' &&
+        probe '$S' livenessProbe | grep -A3 -E '^ *httpGet:\$' | grep -Eq 'port: metrics\$'"
+check "tls: probes keep their timings" \
+  eval "probe '$S' startupProbe | grep -Eq '^ *failureThreshold: 60\$'"
+check_not "tls: no gRPC or TCP probe left (they cannot speak TLS)" \
+  eval "docs '$S' Deployment | grep -Eq '^ *(grpc|tcpSocket):\$'"
+check "tls: metrics port still exposed for the probes" \
+  eval "docs '$S' Deployment | grep -B1 -E '^ *containerPort: 9464\$' | grep -Eq 'name: metrics\$'"
+check_not "tls: the migration Job mounts none of it" eval "docs '$S' Job | grep -Eq '/etc/dnsd|secretName'"
+check_not "tls: probes stay gRPC without TLS" eval "probe '$A' readinessProbe | grep -Eq 'httpGet'"
+S2="$TMP/s2.yaml"
+render "$S2" --set tls.enabled=true --set tls.existingSecret=dns-tls \
+  --set tls.clientCA.existingSecret=dns-tls --set tls.clientCA.existingSecretKey=ca.pem
+check "tls: reload interval defaults to 60s" has "$S2" ConfigMap '^ *DNSD_TLS_RELOAD_INTERVAL: "?60s"?$'
+check "mtls: client CA key follows existingSecretKey" \
+  has "$S2" ConfigMap '^ *DNSD_TLS_CLIENT_CA_FILE: "?/etc/dnsd/client-ca/ca\.pem"?$'
+check_not "pdns ca: unset by default" has "$S2" ConfigMap 'DNSD_PDNS_TLS_CA_FILE'
+S3="$TMP/s3.yaml"
+render "$S3" --set tls.enabled=true --set tls.existingSecret=dns-tls --set podSecurityContext.fsGroup=null
+check "without fsGroup the Secret files are world-readable (else root's only)" \
+  eval "volume '$S3' tls | grep -Eq 'defaultMode: 0?444\$'"
+# fails_with DESCRIPTION REGEX helm-template-args...: rendering fails and says REGEX.
+fails_with() {
+  local what="$1" re="$2"; shift 2
+  if "$HELM" template dns-v1 "$CHART" "$@" >"$TMP/fail.out" 2>&1; then
+    bad "$what: rendered"
+  elif grep -Eq -- "$re" "$TMP/fail.out"; then
+    ok "$what"
+  else
+    bad "$what: $(head -c 300 "$TMP/fail.out")"
+  fi
+}
+fails_with "tls.enabled without existingSecret fails, naming tls.existingSecret" \
+  'tls\.enabled=true needs tls\.existingSecret' --set tls.enabled=true
+fails_with "tls with metrics off fails, explaining the probes" \
+  'gRPC probes cannot speak TLS' --set tls.enabled=true --set tls.existingSecret=dns-tls --set metrics.enabled=false
+fails_with "client CA without TLS fails" 'tls\.clientCA\.existingSecret .*needs tls\.enabled' \
+  --set tls.clientCA.existingSecret=dns-ca
+fails_with "config.tlsCertFile refused (set from tls.*)" 'set by the chart from mounted Secrets' \
+  --set config.tlsCertFile=/x
+fails_with "config.authBootstrapTokenFile refused" 'set by the chart from mounted Secrets' \
+  --set config.authBootstrapTokenFile=/x
+fails_with "bootstrap token: existingSecret and create together refused" 'not both' \
+  --set auth.bootstrapToken.existingSecret=x --set auth.bootstrapToken.create=true
+E2="$TMP/e2.out"
+"$HELM" template dns-v1 "$CHART" --set "config.databaseUrl=$SECRET_URL" >"$E2" 2>&1
+check_not "a refused URL is not echoed in the error" grep -q 'S3cretPassw0rd' "$E2"
+printf 'metrics:\n  enabled: false\ntls:\n  enabled: true\n  existingSecret: dns-tls\nstartupProbe:\n  grpc: null\n  exec: {command: [/bin/true]}\nreadinessProbe:\n  grpc: null\n  exec: {command: [/bin/true]}\nlivenessProbe:\n  tcpSocket: null\n  exec: {command: [/bin/true]}\n' >"$TMP/exec.yaml"
+X="$TMP/x.yaml"
+render "$X" -f "$TMP/exec.yaml"
+check "tls with metrics off renders with exec probes of one's own" \
+  eval "probe '$X' readinessProbe | grep -Eq '^ *exec:\$'"
+
+# --- bootstrap token made by the chart ----------------------------------------
+K="$TMP/k.yaml"
+render "$K" --set auth.bootstrapToken.create=true
+TOKEN_B64="$(docs "$K" Secret | awk '/^  name: dns-v1-bootstrap-token$/ { on = 1 } on && /^  token: / { print $2; exit }' | tr -d '"')"
+TOKEN="$(printf '%s' "$TOKEN_B64" | base64 -d 2>/dev/null)"
+check "bootstrap (create): Secret dns-v1-bootstrap-token with key token" test -n "$TOKEN_B64"
+check "bootstrap (create): token is dnsv1_ + 43 random characters" eval "[[ '$TOKEN' =~ ^dnsv1_[A-Za-z0-9]{43}\$ ]]"
+check "bootstrap (create): kept on uninstall (the database keeps the token)" \
+  has "$K" Secret '^ *helm\.sh/resource-policy: keep$'
+check "bootstrap (create): Secret mounted" eval "volume '$K' bootstrap-token | grep -Eq 'secretName: dns-v1-bootstrap-token\$'"
+check "bootstrap (create): DNSD_AUTH_BOOTSTRAP_TOKEN_FILE" \
+  has "$K" ConfigMap '^ *DNSD_AUTH_BOOTSTRAP_TOKEN_FILE: "?/etc/dnsd/bootstrap-token/token"?$'
+check_not "bootstrap (create): no name set (dnsd's default)" has "$K" ConfigMap 'DNSD_AUTH_BOOTSTRAP_TOKEN_NAME'
+check_not "bootstrap (create): token never in the ConfigMap" has "$K" ConfigMap "dnsv1_|${TOKEN:-no-token}|${TOKEN_B64:-no-token}"
+check_not "bootstrap (create): token never in the Deployment or Job" \
+  eval "docs '$K' Deployment | grep -Eq 'dnsv1_|${TOKEN:-no-token}|${TOKEN_B64:-no-token}' ||
+        docs '$K' Job | grep -Eq 'dnsv1_|${TOKEN:-no-token}|${TOKEN_B64:-no-token}'"
+check_not "bootstrap (create): token never in plain text anywhere" grep -q "dnsv1_" "$K"
+check_not "bootstrap (create): no env var holds it" \
+  eval "docs '$K' Deployment | grep -A3 -E -- '- name: DNSD_AUTH_BOOTSTRAP' | grep -Eq 'value:|secretKeyRef:'"
+K2="$TMP/k2.yaml"
+render "$K2" --set auth.bootstrapToken.create=true
+check "bootstrap (create): random (two renders without a cluster differ)" \
+  test "$(grep -A0 '^  token: ' "$K")" != "$(grep -A0 '^  token: ' "$K2")"
+check "bootstrap (create): the token Secret leaves checksum/secret alone" \
+  test "$(docs "$K" Deployment | grep checksum/secret)" = "$(docs "$K2" Deployment | grep checksum/secret)"
+
+# notes ARGS...: NOTES.txt rendered with those values (helm template does not
+# render NOTES.txt, so a copy of the chart wraps it in a template of its own).
+notes() {
+  rm -rf "$TMP/notes" && cp -r "$CHART" "$TMP/notes"
+  { echo '{{- define "chart-test.notes" -}}'; cat "$CHART/templates/NOTES.txt"; echo '{{- end }}'; } \
+    >"$TMP/notes/templates/_chart_test_notes.tpl"
+  printf 'kind: Notes\nnotes: |\n  {{- include "chart-test.notes" . | nindent 2 }}\n' \
+    >"$TMP/notes/templates/chart-test-notes.yaml"
+  "$HELM" template dns-v1 "$TMP/notes" --namespace dns "$@" --show-only templates/chart-test-notes.yaml 2>&1
+}
+check "NOTES: how to read the bootstrap token" \
+  eval "notes --set auth.bootstrapToken.create=true | grep -Fq \"kubectl -n dns get secret dns-v1-bootstrap-token -o jsonpath='{.data.token}' | base64 -d\""
+check "NOTES: a key with a dot is escaped in the jsonpath" \
+  eval "notes --set auth.bootstrapToken.existingSecret=bt --set auth.bootstrapToken.existingSecretKey=a.b | grep -Fq \"jsonpath='{.data.a\\\\.b}'\""
+check_not "NOTES: never the token itself" eval "notes --set auth.bootstrapToken.create=true | grep -q dnsv1_"
+check "NOTES: grpcurl with the CA and client certificate under mTLS" \
+  eval "notes -f '$TMP/tls.yaml' | grep -Eq 'grpcurl -cacert ca\.crt -servername dns-v1\.dns\.svc -cert client\.crt -key client\.key localhost:50051 list'"
+check "NOTES: plaintext without TLS" eval "notes | grep -Eq 'grpcurl -plaintext localhost:50051 list'"
+check "NOTES: says when no client may connect" \
+  eval "notes --set networkPolicy.allowedClients=null | grep -q 'NO client may connect'"
+
+# --- NetworkPolicy ------------------------------------------------------------
+# ingress_rule FILE PORT: the NetworkPolicy ingress rule that opens PORT.
+np_ingress() { docs "$1" NetworkPolicy | block ingress; }
+np_egress() { docs "$1" NetworkPolicy | block egress; }
+# rule_with FILE SECTION PORT: the rule (ingress/egress list item) naming PORT.
+rule_with() {
+  "np_$2" "$1" | awk -v p="$3" '
+    /^    - / { if (r ~ "port: " p "\n") { printf "%s", r; found = 1 } r = "" }
+    { r = r $0 "\n" }
+    END { if (!found && r ~ "port: " p "\n") printf "%s", r }'
+}
+check "networkPolicy: rendered by default" grep -q '^kind: NetworkPolicy$' "$A"
+check "networkPolicy: selects the chart's pods" \
+  eval "docs '$A' NetworkPolicy | block podSelector | block matchLabels | grep -Eq 'app.kubernetes.io/instance: dns-v1\$'"
+check "networkPolicy: Ingress and Egress" \
+  eval "docs '$A' NetworkPolicy | block policyTypes | tr -d ' ' | tr '\n' ' ' | grep -Fq -- '-Ingress -Egress'"
+check "networkPolicy: gRPC from the release namespace's pods by default" \
+  eval "rule_with '$A' ingress 50051 | grep -A1 -E 'from:\$' | grep -Eq -- '- podSelector: \{\}\$'"
+check "networkPolicy: metrics from any namespace's pods by default" \
+  eval "rule_with '$A' ingress 9464 | grep -A1 -E 'from:\$' | grep -Eq -- '- namespaceSelector: \{\}\$'"
+check "networkPolicy: every ingress rule names its peers (no rule admits everyone)" \
+  test "$(np_ingress "$A" | grep -Ec '^ *- from:$')" -eq "$(np_ingress "$A" | grep -Ec '^ *(- )?ports:$')"
+check "networkPolicy: egress DNS (UDP and TCP 53) to kube-dns" \
+  eval "rule_with '$A' egress 53 | grep -q 'protocol: UDP' && rule_with '$A' egress 53 | grep -q 'k8s-app: kube-dns'"
+check "networkPolicy: egress PostgreSQL 5432" eval "np_egress '$A' | grep -Eq 'port: 5432\$'"
+check "networkPolicy: egress PowerDNS API 8081" eval "np_egress '$A' | grep -Eq 'port: 8081\$'"
+cat >"$TMP/np.yaml" <<'EOF'
+networkPolicy:
+  allowedClients:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: praho
+      podSelector:
+        matchLabels:
+          app: praho
+    - ipBlock:
+        cidr: 10.20.0.0/16
+  metricsFrom:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: monitoring
+  egress:
+    postgres:
+      port: 6432
+      to:
+        - ipBlock:
+            cidr: 10.30.0.5/32
+    powerdns:
+      apiPorts: [8081, 443]
+      dnsPort: 5353
+      to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: pdns
+    extraEgress:
+      - to:
+          - ipBlock:
+              cidr: 192.0.2.10/32
+        ports:
+          - port: 514
+            protocol: UDP
+EOF
+check "helm lint --strict (networkPolicy peers)" "$HELM" lint --strict "$CHART" -f "$TMP/np.yaml"
+N="$TMP/n.yaml"
+render "$N" -f "$TMP/np.yaml"
+check "networkPolicy: gRPC from the configured namespace+pod peer" \
+  eval "rule_with '$N' ingress 50051 | grep -A5 -E -- '- namespaceSelector:\$' | grep -q 'kubernetes.io/metadata.name: praho' &&
+        rule_with '$N' ingress 50051 | grep -q 'app: praho'"
+check "networkPolicy: gRPC from the configured ipBlock" \
+  eval "rule_with '$N' ingress 50051 | grep -A1 -E -- '- ipBlock:\$' | grep -Eq 'cidr: 10\.20\.0\.0/16\$'"
+check_not "networkPolicy: the default peer is replaced" eval "rule_with '$N' ingress 50051 | grep -Fq 'podSelector: {}'"
+check "networkPolicy: metrics only from monitoring" \
+  eval "rule_with '$N' ingress 9464 | grep -q 'kubernetes.io/metadata.name: monitoring'"
+check_not "networkPolicy: gRPC peers do not reach metrics" eval "rule_with '$N' ingress 9464 | grep -q praho"
+check "networkPolicy: egress PostgreSQL port and peer from values" \
+  eval "rule_with '$N' egress 6432 | grep -Eq 'cidr: 10\.30\.0\.5/32\$'"
+check "networkPolicy: egress PowerDNS API ports from values" \
+  eval "rule_with '$N' egress 443 | grep -Eq 'port: 8081\$' && rule_with '$N' egress 443 | grep -q 'kubernetes.io/metadata.name: pdns'"
+check "networkPolicy: egress PowerDNS DNS port from values" \
+  eval "rule_with '$N' egress 5353 | grep -q 'protocol: UDP'"
+check "networkPolicy: extraEgress rendered as given" \
+  eval "rule_with '$N' egress 514 | grep -Eq 'cidr: 192\.0\.2\.10/32\$'"
+check_not "networkPolicy: nothing else open (no 5432 when postgres.port is 6432)" eval "np_egress '$N' | grep -Eq 'port: 5432\$'"
+N2="$TMP/n2.yaml"
+render "$N2" --set networkPolicy.allowedClients=null
+check_not "networkPolicy: empty allowedClients closes gRPC (no rule, not an open one)" \
+  eval "np_ingress '$N2' | grep -Eq 'port: 50051\$'"
+check "networkPolicy: ... and keeps the metrics rule" eval "np_ingress '$N2' | grep -Eq 'port: 9464\$'"
+N3="$TMP/n3.yaml"
+render "$N3" --set networkPolicy.allowedClients=null --set networkPolicy.metricsFrom=null
+check "networkPolicy: no peers at all: ingress: [] (nothing may connect)" has "$N3" NetworkPolicy '^  ingress: \[\]$'
+N4="$TMP/n4.yaml"
+render "$N4" --set metrics.enabled=false
+check_not "networkPolicy: no metrics rule with metrics off" eval "np_ingress '$N4' | grep -Eq 'port: 9464\$'"
+N5="$TMP/n5.yaml"
+render "$N5" --set networkPolicy.egress.enabled=false
+check_not "networkPolicy: egress.enabled=false leaves egress open" has "$N5" NetworkPolicy '^  egress:|- Egress$'
+N6="$TMP/n6.yaml"
+render "$N6" --set networkPolicy.enabled=false
+check_not "networkPolicy: absent when disabled" grep -q '^kind: NetworkPolicy$' "$N6"
+N7="$TMP/n7.yaml"
+render "$N7" --set containerPort=8443 --set startupProbe.grpc.port=8443 --set readinessProbe.grpc.port=8443
+check "networkPolicy: gRPC rule follows containerPort" eval "np_ingress '$N7' | grep -Eq 'port: 8443\$'"
+
 # --- kubectl (only with a reachable API server; see the header) --------------
 if [[ -n "$KUBECTL" ]] && "$KUBECTL" version --request-timeout=3s >/dev/null 2>&1; then
-  for f in "$A" "$B" "$C"; do
+  for f in "$A" "$B" "$C" "$S" "$K" "$N"; do
     check "kubectl apply --dry-run=client $(basename "$f")" "$KUBECTL" apply --dry-run=client -f "$f"
   done
 else
