@@ -24,6 +24,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "dns/v1/audit_service.grpc.pb.h"
 #include "dns/v1/failover_service.grpc.pb.h"
 #include "dns/v1/record_service.grpc.pb.h"
 #include "dns/v1/server_service.grpc.pb.h"
@@ -109,6 +110,15 @@ Usage: dnsctl [--server=HOST:PORT] [--token=T] [--request-id=ID] [--timeout=SECO
   failover get ID [--json]
   failover list [--ip IP] [--state pending|propagating|succeeded|incomplete|failed]
                 [--page-size N] [--page-token T]
+  audit list [--zone Z] [--account A] [--actor NAME] [--rpc METHOD]
+             [--since DURATION] [--page-size N] [--page-token T] [--json]
+                  (newest first, one line per change: id, time, actor, method,
+                  zone or target, serials, RRsets touched)
+  audit get ID
+                  (one change in full, with the RRsets before and after)
+  audit revert ID [--force] [--wait SECONDS]
+                  (puts the RRsets of that change back as they were before it,
+                  as a new change; refused if they changed since, unless --force)
   domain provision DOMAIN [--ip IPV4] [--ipv6 IPV6] [--account A] [--customer C]
                    [--hosting-service H] [--nameserver NS]... [--ttl N]
                    [--rrset "NAME TYPE TTL CONTENT"]... [--label K=V]...
@@ -429,7 +439,8 @@ class Cli {
         zones_(v1::ZoneService::NewStub(channel)),
         records_(v1::RecordService::NewStub(channel)),
         servers_(v1::ServerService::NewStub(channel)),
-        failovers_(v1::FailoverService::NewStub(channel)) {}
+        failovers_(v1::FailoverService::NewStub(channel)),
+        audit_(v1::AuditService::NewStub(channel)) {}
 
   int Run() {
     const auto& p = args_.positional;
@@ -441,6 +452,7 @@ class Cli {
     if (group == "failover") return Failover(command);
     if (group == "domain") return Domain(command);
     if (group == "consistency") return Consistency(command);
+    if (group == "audit") return Audit(command);
     Fail("unknown command group '" + group + "'");
   }
 
@@ -1091,6 +1103,66 @@ class Cli {
     if (!f.error().empty()) std::cout << "  error: " << f.error() << "\n";
   }
 
+  int Audit(const std::string& command) {
+    if (command == "list") {
+      v1::ListAuditEntriesRequest req;
+      req.set_zone(args_.Get("zone"));
+      req.set_account(args_.Get("account"));
+      req.set_actor(args_.Get("actor"));
+      req.set_rpc(args_.Get("rpc"));
+      if (args_.Has("since")) {
+        req.mutable_start_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) -
+                                              DurationOption("since"));
+      }
+      int size = 0;
+      if (args_.Has("page-size") && !absl::SimpleAtoi(args_.Get("page-size"), &size)) {
+        Fail("--page-size takes a number");
+      }
+      req.set_page_size(size);
+      req.set_page_token(args_.Get("page-token"));
+      v1::ListAuditEntriesResponse resp;
+      const int rc = Call(*audit_, &v1::AuditService::Stub::ListAuditEntries, req, &resp);
+      if (rc != 0 || args_.Has("json")) return Print(rc, resp);
+      for (const auto& e : resp.entries()) {
+        std::cout << e.id() << "  "
+                  << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                                      absl::FromUnixSeconds(e.time().seconds()),
+                                      absl::UTCTimeZone())
+                  << "  " << e.actor() << "  " << e.rpc() << "  "
+                  << (e.zone().empty() ? e.target() : e.zone());
+        if (e.has_serial_before() || e.has_serial_after()) {
+          std::cout << "  serial " << (e.has_serial_before() ? absl::StrCat(e.serial_before()) : "-")
+                    << " -> " << (e.has_serial_after() ? absl::StrCat(e.serial_after()) : "-");
+        }
+        if (e.changed_rrsets_size() > 0) {
+          std::cout << "  " << absl::StrJoin(e.changed_rrsets(), ", ");
+        }
+        if (!e.reverted_by().empty()) std::cout << "  (reverted by " << e.reverted_by() << ")";
+        std::cout << "\n";
+      }
+      if (!resp.next_page_token().empty()) {
+        std::cout << "next page: --page-token " << resp.next_page_token() << "\n";
+      }
+      return 0;
+    }
+    if (command == "get") {
+      v1::GetAuditEntryRequest req;
+      req.set_id(Arg(2, "audit entry id"));
+      v1::AuditEntry resp;
+      return Print(Call(*audit_, &v1::AuditService::Stub::GetAuditEntry, req, &resp), resp);
+    }
+    if (command == "revert") {
+      v1::RevertChangeRequest req;
+      req.set_id(Arg(2, "audit entry id"));
+      req.set_force(args_.Has("force"));
+      req.set_request_id(args_.Get("request-id"));
+      *req.mutable_propagation_timeout() = Wait();
+      v1::RevertChangeResponse resp;
+      return Print(Call(*audit_, &v1::AuditService::Stub::RevertChange, req, &resp), resp);
+    }
+    Fail("unknown audit command '" + command + "'");
+  }
+
   int Failover(const std::string& command) {
     const bool json = args_.Has("json");
     if (command == "plan") {
@@ -1256,6 +1328,7 @@ class Cli {
   std::unique_ptr<v1::RecordService::Stub> records_;
   std::unique_ptr<v1::ServerService::Stub> servers_;
   std::unique_ptr<v1::FailoverService::Stub> failovers_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
 };
 
 }  // namespace

@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <csignal>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -41,6 +44,8 @@
 #include "server/request_id.h"
 #include "server/rpc_runner.h"
 #include "server/token_service.h"
+#include "server/audit_service.h"
+#include "storage/pg_audit_store.h"
 #include "server/server_manager.h"
 #include "server/server_service.h"
 #include "server/zone_manager.h"
@@ -181,6 +186,9 @@ struct Application::Parts {
   std::unique_ptr<TokenAdmin> token_admin;
   std::unique_ptr<ScopeGuard> scope;
   std::unique_ptr<TokenServiceImpl> token_service;
+  std::unique_ptr<PgAuditStore> audit_store;
+  std::unique_ptr<AuditManager> audit_manager;
+  std::unique_ptr<AuditServiceImpl> audit_service;
   std::unique_ptr<grpc::Server> server;
   int port = 0;
   std::unique_ptr<HealthReporter> health;
@@ -194,6 +202,40 @@ struct Application::Parts {
   absl::Time backlog_read = absl::InfinitePast();
   bool shut_down = false;
 };
+
+namespace {
+
+// The bootstrap admin token from its file. A file that cannot be read or
+// holds no usable secret stops the start (a configuration error); a revoked
+// token is only reported: the others still work.
+absl::Status EnsureBootstrapToken(TokenAdmin& admin, const AppConfig& c) {
+  std::ifstream in(c.auth_bootstrap_token_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--auth_bootstrap_token_file ", c.auth_bootstrap_token_file, " cannot be read"));
+  }
+  const std::string secret(absl::StripAsciiWhitespace(text.str()));
+  WriteOrigin origin;
+  origin.actor = "dnsd";
+  origin.rpc = "bootstrap token";
+  absl::StatusOr<TokenInfo> token = admin.EnsureBootstrap(c.auth_bootstrap_token_name, secret,
+                                                          origin);
+  if (absl::IsFailedPrecondition(token.status())) {
+    Log(spdlog::level::warn, "bootstrap token not usable",
+        {{"token", c.auth_bootstrap_token_name}, {"error", std::string(token.status().message())}});
+    return absl::OkStatus();
+  }
+  if (!token.ok()) {
+    return absl::Status(token.status().code(),
+                        absl::StrCat("bootstrap token: ", token.status().message()));
+  }
+  Log(spdlog::level::info, "bootstrap token ready", {{"token", token->name}});
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 Application::Application(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
@@ -372,6 +414,9 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
     }
   });
   p->token_admin = std::make_unique<TokenAdmin>(*p->token_store);
+  if (!c.auth_bootstrap_token_file.empty()) {
+    if (absl::Status st = EnsureBootstrapToken(*p->token_admin, c); !st.ok()) return st;
+  }
   RpcRunner::Options runner_options;
   runner_options.threads = c.rpc_threads;
   runner_options.longest_call = c.longest_call;
@@ -379,6 +424,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   p->runner = std::make_unique<RpcRunner>(runner_options);
   p->token_service = std::make_unique<TokenServiceImpl>(*p->token_admin, *p->runner);
   p->scope = std::make_unique<ScopeGuard>(*p->zone_store);
+  p->audit_store = std::make_unique<PgAuditStore>(p->pool);
+  p->audit_manager = std::make_unique<AuditManager>(*p->audit_store, *p->zone_manager);
+  p->audit_service =
+      std::make_unique<AuditServiceImpl>(*p->audit_manager, *p->runner, *p->scope);
   p->zone_service = std::make_unique<ZoneServiceImpl>(*p->zone_manager, *p->runner, *p->scope,
                                                       p->large_requests.get());
   p->record_service = std::make_unique<RecordServiceImpl>(*p->zone_manager, *p->runner,
@@ -441,6 +490,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   builder.RegisterService(p->server_service.get());
   builder.RegisterService(p->failover_service.get());
   builder.RegisterService(p->token_service.get());
+  builder.RegisterService(p->audit_service.get());
   // The services are callback-based; only health and reflection use the
   // synchronous threads, so a few suffice.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
@@ -500,6 +550,13 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
                    [maintenance, retention]() -> absl::Status {
                      return maintenance->ExpireRequests(retention).status();
                    }});
+  if (c.audit_retention > absl::ZeroDuration()) {
+    const absl::Duration audit_retention = c.audit_retention;
+    p->jobs->Add(Job{"prune_audit", c.housekeeping_interval,
+                     [maintenance, audit_retention]() -> absl::Status {
+                       return maintenance->PruneAudit(audit_retention).status();
+                     }});
+  }
   if (c.health.interval > absl::ZeroDuration()) {
     p->jobs->Add(Job{"health_monitor", absl::Seconds(1),
                      [fleet_health]() -> absl::Status { return fleet_health->Tick(); },

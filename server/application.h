@@ -72,6 +72,10 @@ struct AppConfig {
   // Calls per second and burst per token per replica; 0: no limit.
   double auth_rate_limit_qps = 1000;
   double auth_rate_limit_burst = 2000;
+  // A file holding an admin token's secret (a Kubernetes Secret, say); at
+  // start the token `auth_bootstrap_token_name` is made to have it.
+  std::string auth_bootstrap_token_file;
+  std::string auth_bootstrap_token_name = "bootstrap-admin";
   // Base64 of 32 bytes sealing the PowerDNS API keys; empty: plain text.
   std::string secret_key;
   absl::Duration server_check_timeout = absl::Seconds(3);
@@ -96,6 +100,8 @@ struct AppConfig {
   // Periodic jobs (on the leader).
   absl::Duration journal_horizon = absl::Hours(24);
   absl::Duration request_retention = absl::Hours(24);
+  // Audit entries older than this are dropped; 0 keeps them forever.
+  absl::Duration audit_retention = absl::Hours(24 * 365);
   absl::Duration housekeeping_interval = absl::Minutes(1);
   HealthConfig health;
   FailoverConfig failover;

@@ -33,6 +33,8 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(20),
           "terminationGracePeriodSeconds).");
 ABSL_FLAG(absl::Duration, journal_horizon, absl::Hours(24),
           "Change journal kept at most this long; a server away longer gets full syncs.");
+ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 365),
+          "Audit entries older than this are dropped (by the leader); 0 keeps them forever.");
 ABSL_FLAG(absl::Duration, request_retention, absl::Hours(24),
           "How long a request_id is remembered; a retry after that is a new request.");
 ABSL_FLAG(absl::Duration, housekeeping_interval, absl::Minutes(1),
@@ -58,6 +60,12 @@ ABSL_FLAG(double, auth_rate_limit_qps, 1000,
           "a retry delay (google.rpc.RetryInfo). 0: no limit.");
 ABSL_FLAG(double, auth_rate_limit_burst, 2000,
           "Calls one token may make at once above its rate (the bucket's size).");
+ABSL_FLAG(std::string, auth_bootstrap_token_file, "",
+          "A file holding an admin token's secret (e.g. a mounted Kubernetes Secret): at start "
+          "the token --auth_bootstrap_token_name is created with it, or given it if the file "
+          "changed.");
+ABSL_FLAG(std::string, auth_bootstrap_token_name, "bootstrap-admin",
+          "Name of the token --auth_bootstrap_token_file makes.");
 ABSL_FLAG(std::string, role, "", "dnsd token create: reader, editor, operator or admin.");
 ABSL_FLAG(std::vector<std::string>, accounts, {},
           "dnsd token create: the accounts the token is limited to (comma-separated); empty: "
@@ -186,7 +194,7 @@ constexpr const char* kFlagNames[] = {
     "max_message_bytes", "max_large_request_bytes", "max_full_sync_rrsets", "health_interval",
     "secret_key", "server_check_timeout", "rpc_threads", "shutdown_grace", "propagation_workers",
     "propagation_lease", "propagation_sweep", "propagation_max_backoff", "propagation_coalesce", "journal_horizon",
-    "request_retention", "housekeeping_interval", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
+    "request_retention", "audit_retention", "housekeeping_interval", "pdns_threads", "pdns_max_in_flight", "pdns_timeout",
     "pdns_max_body_bytes", "pdns_rate_limit_qps", "pdns_breaker_failures", "pdns_breaker_open",
     "health_check_interval", "health_check_timeout", "health_zone_check_interval",
     "health_check_concurrency",
@@ -196,7 +204,7 @@ constexpr const char* kFlagNames[] = {
     "watch_heartbeat", "watch_buffer", "failover_max_share", "failover_confirm_timeout",
     "failover_retention", "consistency_interval", "consistency_content_interval",
     "consistency_grace", "max_consistency_checks", "auth", "auth_rate_limit_qps",
-    "auth_rate_limit_burst"};
+    "auth_rate_limit_burst", "auth_bootstrap_token_file", "auth_bootstrap_token_name"};
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("DNSD_", absl::AsciiStrToUpper(flag));
@@ -290,6 +298,7 @@ AppConfig ConfigFromFlags() {
   c.max_large_request_bytes = static_cast<int64_t>(absl::GetFlag(FLAGS_max_large_request_bytes));
   c.journal_horizon = absl::GetFlag(FLAGS_journal_horizon);
   c.request_retention = absl::GetFlag(FLAGS_request_retention);
+  c.audit_retention = absl::GetFlag(FLAGS_audit_retention);
   c.housekeeping_interval = absl::GetFlag(FLAGS_housekeeping_interval);
   HealthConfig& h = c.health;
   h.interval = absl::GetFlag(FLAGS_health_check_interval);
@@ -317,6 +326,8 @@ AppConfig ConfigFromFlags() {
   c.auth = absl::GetFlag(FLAGS_auth);
   c.auth_rate_limit_qps = absl::GetFlag(FLAGS_auth_rate_limit_qps);
   c.auth_rate_limit_burst = absl::GetFlag(FLAGS_auth_rate_limit_burst);
+  c.auth_bootstrap_token_file = absl::GetFlag(FLAGS_auth_bootstrap_token_file);
+  c.auth_bootstrap_token_name = absl::GetFlag(FLAGS_auth_bootstrap_token_name);
   return c;
 }
 

@@ -53,6 +53,16 @@ absl::StatusOr<Principal> RpcRunner::Authorize(const grpc::ServerContextBase& co
   return AuthorizeWith(options_.auth, AuthorizationOf(context), method);
 }
 
+WriteOrigin OriginOf(const CallInfo& call, const std::string& write_request_id) {
+  WriteOrigin origin;
+  origin.actor = call.principal.name;
+  origin.client_subject = call.client_subject;
+  origin.rpc = call.method;
+  origin.request_id = write_request_id.empty() ? call.request_id : write_request_id;
+  origin.peer = call.peer;
+  return origin;
+}
+
 RpcRunner::RpcRunner(Options options)
     : options_(options), executor_(Executor::Options{options.threads, options.max_queued}) {}
 
@@ -68,6 +78,7 @@ grpc::ServerUnaryReactor* RpcRunner::Serve(grpc::CallbackServerContext* context,
   CallInfo call;
   call.request_id = RequestIdOf(*context);
   call.method = method;
+  call.peer = context->peer();
   call.deadline =
       std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.longest_call);
   std::string authorization = AuthorizationOf(*context);

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/executor.h"
+#include "common/audit.h"
 #include "common/auth.h"
 #include "server/auth/authenticator.h"
 #include "server/core/weighted_gate.h"
@@ -31,7 +32,15 @@ struct CallInfo {
   absl::Time deadline;
   // Who is calling (authenticated and allowed `method` before the body runs).
   Principal principal;
+  // The caller's address as gRPC names it ("ipv4:10.0.0.7:53122").
+  std::string peer;
+  // The verified client certificate's subject (mTLS), else empty.
+  std::string client_subject;
 };
+
+// Who asks for a write, for the audit trail: the principal, the method, the
+// call's address, and the write's request_id (else the call's id).
+WriteOrigin OriginOf(const CallInfo& call, const std::string& write_request_id = "");
 
 // Finishes the call with a status; the first call wins, later ones are
 // ignored. Safe from any thread.

@@ -475,9 +475,10 @@ absl::StatusOr<Server> ServerManager::Recheck(Server server, const ServerCallOpt
   return now.ok() ? *std::move(now) : server;
 }
 
-absl::Status ServerManager::DeregisterServer(const std::string& name, bool allow_missing) {
+absl::Status ServerManager::DeregisterServer(const std::string& name, bool allow_missing,
+                                             const WriteOrigin& origin) {
   if (auto bad = CheckServerName(name)) return InvalidField("name", *bad);
-  absl::Status status = store_.DeregisterServer(name);
+  absl::Status status = store_.DeregisterServer(name, origin);
   if (allow_missing && absl::IsNotFound(status)) return absl::OkStatus();
   if (!status.ok()) return status;
   Log(spdlog::level::info, "server deregistered", {{"server", name}});

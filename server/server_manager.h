@@ -88,7 +88,8 @@ class ServerManager {
   // status, version and last_error show the outcome).
   absl::StatusOr<Server> UpdateServer(const ServerPatch& patch, const RequestKey& key,
                                       const ServerCallOptions& call = {});
-  absl::Status DeregisterServer(const std::string& name, bool allow_missing);
+  absl::Status DeregisterServer(const std::string& name, bool allow_missing,
+                                const WriteOrigin& origin);
 
   // Asks `server`'s API (with server.api_key) for its version. The errors
   // are FAILED_PRECONDITION (reason SERVER_CHECK_FAILED) with a message

@@ -49,6 +49,7 @@ grpc::ServerUnaryReactor* ServerServiceImpl::RegisterServer(
                                                                             Reply reply) {
     absl::StatusOr<RequestKey> key = KeyWithoutSecret(*request);
     if (!key.ok()) return reply(key.status());
+    key->origin = OriginOf(call, request->request_id());
     ServerRegistration reg;
     reg.server = ServerFromProto(request->server());
     reg.mode = ServerModeFromProto(request->server().mode());
@@ -102,6 +103,7 @@ grpc::ServerUnaryReactor* ServerServiceImpl::UpdateServer(grpc::CallbackServerCo
                                                                           Reply reply) {
     absl::StatusOr<RequestKey> key = KeyWithoutSecret(*request);
     if (!key.ok()) return reply(key.status());
+    key->origin = OriginOf(call, request->request_id());
     ServerPatch patch{ServerFromProto(request->server()),
                       {request->update_mask().paths().begin(),
                        request->update_mask().paths().end()}};
@@ -114,9 +116,9 @@ grpc::ServerUnaryReactor* ServerServiceImpl::UpdateServer(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ServerServiceImpl::DeregisterServer(
     grpc::CallbackServerContext* context, const v1::DeregisterServerRequest* request,
     google::protobuf::Empty*) {
-  return runner_.Serve(context, "DeregisterServer", [this, request](const CallInfo&,
+  return runner_.Serve(context, "DeregisterServer", [this, request](const CallInfo& call,
                                                                     Reply reply) {
-    reply(manager_.DeregisterServer(request->name(), request->allow_missing()));
+    reply(manager_.DeregisterServer(request->name(), request->allow_missing(), OriginOf(call)));
   });
 }
 
@@ -201,6 +203,7 @@ grpc::ServerUnaryReactor* ServerServiceImpl::ReconcileServer(
     if (!key.ok()) return reply(key.status());
     in.key = *key;
     if (in.key.request_id.empty()) in.key.request_id = call.request_id;
+    in.key.origin = OriginOf(call, request->request_id());
     if (!violations.empty()) return reply(InvalidFields(violations));
     if (!health_.background->Enter()) {
       return reply(WithReason(

@@ -1,8 +1,10 @@
 #include "server/token_command.h"
 
+#include <cstdlib>
 #include <memory>
 #include <ostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/auth/token_admin.h"
 #include "storage/connection_pool.h"
@@ -10,6 +12,18 @@
 
 namespace dns {
 namespace {
+
+// The command line's writes, in the audit trail: the local user, if known.
+WriteOrigin LocalOrigin(const std::string& command) {
+  WriteOrigin origin;
+  origin.actor = command;
+  origin.rpc = command;
+  const char* user = std::getenv("USER");
+  if (user != nullptr) origin.peer = absl::StrCat("local:", user);
+  return origin;
+}
+
+
 
 std::string When(const std::optional<absl::Time>& t) {
   return t ? absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *t, absl::UTCTimeZone()) : "-";
@@ -60,6 +74,7 @@ int RunTokenCommand(const TokenCommand& command, std::ostream& out, std::ostream
     in.accounts = command.accounts;
     in.ttl = command.ttl;
     in.created_by = "dnsd token create";
+    in.origin = LocalOrigin("dnsd token create");
     absl::StatusOr<CreatedToken> created = admin.Create(in);
     if (!created.ok()) return Failed(created.status(), err);
     out << created->secret << "\n";
@@ -68,7 +83,7 @@ int RunTokenCommand(const TokenCommand& command, std::ostream& out, std::ostream
     return 0;
   }
   if (verb == "revoke") {
-    absl::StatusOr<TokenInfo> revoked = admin.Revoke(args[1]);
+    absl::StatusOr<TokenInfo> revoked = admin.Revoke(args[1], LocalOrigin("dnsd token revoke"));
     if (!revoked.ok()) return Failed(revoked.status(), err);
     Print(*revoked, out);
     return 0;

@@ -51,6 +51,7 @@ grpc::ServerUnaryReactor* TokenServiceImpl::CreateToken(grpc::CallbackServerCont
       in.ttl = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
     }
     in.created_by = call.principal.name;
+    in.origin = OriginOf(call);
     absl::StatusOr<CreatedToken> created = admin_.Create(in);
     if (!created.ok()) return reply(created.status());
     TokenToProto(created->token, response->mutable_token());
@@ -76,9 +77,9 @@ grpc::ServerUnaryReactor* TokenServiceImpl::ListTokens(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* TokenServiceImpl::RevokeToken(grpc::CallbackServerContext* context,
                                                         const v1::RevokeTokenRequest* request,
                                                         v1::Token* response) {
-  return runner_.Serve(context, "RevokeToken", [this, request, response](const CallInfo&,
+  return runner_.Serve(context, "RevokeToken", [this, request, response](const CallInfo& call,
                                                                          Reply reply) {
-    absl::StatusOr<TokenInfo> revoked = admin_.Revoke(request->name());
+    absl::StatusOr<TokenInfo> revoked = admin_.Revoke(request->name(), OriginOf(call));
     if (!revoked.ok()) return reply(revoked.status());
     TokenToProto(*revoked, response);
     reply(absl::OkStatus());

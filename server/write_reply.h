@@ -36,6 +36,7 @@ template <typename Request>
 absl::StatusOr<WriteRequest> DecodeWrite(const CallInfo& call, const Request& request) {
   absl::StatusOr<RequestKey> key = RequestKeyOf(request, request.request_id());
   if (!key.ok()) return key.status();
+  key->origin = OriginOf(call, request.request_id());
   absl::StatusOr<WriteOptions> w = WriteOptionsFor(call, request.propagation_timeout());
   if (!w.ok()) return w.status();
   w->validate_only = request.validate_only();

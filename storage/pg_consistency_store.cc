@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "storage/pg_records.h"
+#include "storage/pg_audit.h"
 #include "storage/pg_run.h"
 
 namespace dns {
@@ -316,6 +317,13 @@ absl::StatusOr<ReconcileResult> PgConsistencyStore::ApplyReconcile(const Reconci
                                       apply.delete_zones.size(), " extra zones deleted"),
                          apply.actions_total, apply.key.request_id)[0]
             .as<int64_t>();
+    AuditRecord audit;
+    audit.target = absl::StrCat("server ", apply.server);
+    audit.details = json{{"zones_pushed", apply.sync_zones},
+                         {"extra_zones_deleted", apply.delete_zones},
+                         {"event_id", result.event_id}}
+                        .dump();
+    AppendAudit(txn, apply.key.origin, audit);
     if (!apply.key.request_id.empty()) {
       txn.exec_params0("UPDATE dnsv1.reconciles SET result = $2::jsonb WHERE request_id = $1",
                        apply.key.request_id, ResultJson(result));

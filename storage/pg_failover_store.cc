@@ -422,6 +422,7 @@ absl::StatusOr<Failover> PgFailoverStore::Commit(const std::string& id, const st
           absl::StrCat("failover ", id, " is driven by another replica now"));
     }
     txn.exec_params("SELECT dnsv1.commit_failover($1)", id);
+    txn.exec_params("SELECT dnsv1.audit_failover($1)", id);
     txn.exec_params(
         "UPDATE dnsv1.zone_servers zs SET lease_owner = $2,"
         " lease_until = now() + interval '30 seconds', claim_seq = zs.claim_seq + 1"

@@ -17,8 +17,16 @@ class PgMaintenance {
   // Forgets request ids older than `retention`: a retry after that is a new
   // request. Deletes in batches so no statement runs long; returns how many.
   absl::StatusOr<int64_t> ExpireRequests(absl::Duration retention);
+  // Drops audit entries older than `retention` the same way.
+  absl::StatusOr<int64_t> PruneAudit(absl::Duration retention);
 
  private:
+  // DELETE FROM `table` rows whose `time_column` is older than `retention`,
+  // 10,000 by `key` at a time.
+  absl::StatusOr<int64_t> DeleteOlderThan(const char* operation, const char* table,
+                                          const char* key, const char* time_column,
+                                          absl::Duration retention);
+
   std::shared_ptr<ConnectionPool> pool_;
 };
 

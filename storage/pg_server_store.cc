@@ -6,6 +6,7 @@
 #include "nlohmann/json.hpp"
 #include "spdlog/spdlog.h"
 #include "storage/pg_errors.h"
+#include "storage/pg_audit.h"
 #include "storage/pg_run.h"
 #include "storage/pg_zone_store.h"
 #include "common/status_details.h"
@@ -132,6 +133,16 @@ absl::StatusOr<Server> PgServerStore::RegisterServer(const Server& server,
         " SELECT name, $1, serial FROM dnsv1.zones",
         server.name);
     txn.exec("SELECT pg_notify('dnsv1_propagation', '')");
+    AuditRecord audit;
+    audit.target = absl::StrCat("server ", server.name);
+    audit.details = nlohmann::json{{"api_url", server.api_url},
+                                   {"dns_address", server.dns_address},
+                                   {"location", server.location},
+                                   {"capacity_qps", server.capacity_qps},
+                                   {"mode", ModeName(server.mode)},
+                                   {"maintenance", server.maintenance}}
+                        .dump();
+    AppendAudit(txn, request_key.origin, audit);
     CompleteRequest(txn, key, 1);
     txn.commit();
     return false;
@@ -254,6 +265,17 @@ absl::StatusOr<Server> PgServerStore::UpdateServer(const std::string& name,
           name);
       txn.exec("SELECT pg_notify('dnsv1_propagation', '')");
     }
+    AuditRecord audit;
+    audit.target = absl::StrCat("server ", name);
+    nlohmann::json details = nlohmann::json::object();
+    if (update.api_url) details["api_url"] = *update.api_url;
+    if (update.api_key) details["api_key"] = "(changed)";
+    if (update.dns_address) details["dns_address"] = *update.dns_address;
+    if (update.location) details["location"] = *update.location;
+    if (update.capacity_qps) details["capacity_qps"] = *update.capacity_qps;
+    if (update.maintenance) details["maintenance"] = *update.maintenance;
+    audit.details = details.dump();
+    AppendAudit(txn, request_key.origin, audit);
     CompleteRequest(txn, key, version + 1);
     txn.commit();
     return false;
@@ -262,7 +284,8 @@ absl::StatusOr<Server> PgServerStore::UpdateServer(const std::string& name,
   return GetServer(name);
 }
 
-absl::Status PgServerStore::DeregisterServer(const std::string& name) {
+absl::Status PgServerStore::DeregisterServer(const std::string& name,
+                                             const WriteOrigin& origin) {
   return RunPg<bool>(*pool_, "DeregisterServer",
                    [&](pqxx::connection& conn) -> absl::StatusOr<bool> {
                      pqxx::work txn(conn);
@@ -271,6 +294,9 @@ absl::Status PgServerStore::DeregisterServer(const std::string& name) {
                          txn.exec_params("DELETE FROM dnsv1.servers WHERE name = $1", name);
                      if (r.affected_rows() == 0) return ServerNotFound(name);
                      txn.exec("SELECT pg_notify('dnsv1_propagation', '')");
+                     AuditRecord audit;
+                     audit.target = absl::StrCat("server ", name);
+                     AppendAudit(txn, origin, audit);
                      txn.commit();
                      return true;
                    })

@@ -33,7 +33,7 @@ class PgServerStore : public ServerStore {
   absl::StatusOr<Server> UpdateServer(const std::string& name, const ServerUpdate& update,
                                       const std::string& expected_etag,
                                       const RequestKey& key) override;
-  absl::Status DeregisterServer(const std::string& name) override;
+  absl::Status DeregisterServer(const std::string& name, const WriteOrigin& origin) override;
   // Does not change the etag. A server in maintenance stays MAINTENANCE.
   absl::Status RecordCheck(const std::string& name, const ServerCheck& check) override;
   // A server whose key cannot be opened is left out (and logged); when none

@@ -3,8 +3,10 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/status_details.h"
 #include "nlohmann/json.hpp"
+#include "storage/pg_audit.h"
 #include "storage/pg_run.h"
 
 namespace dns {
@@ -47,10 +49,22 @@ absl::Status TokenNotFound(const std::string& name) {
 
 std::string Json(const std::vector<std::string>& v) { return nlohmann::json(v).dump(); }
 
+// A token's audit entry: what it may do, never its secret or hash.
+AuditRecord TokenAudit(const TokenInfo& token) {
+  AuditRecord record;
+  record.target = absl::StrCat("token ", token.name);
+  nlohmann::json details = {{"role", RoleName(token.role)}, {"accounts", token.accounts}};
+  if (token.expire_time) details["expire_time"] = absl::FormatTime(*token.expire_time);
+  if (token.revoke_time) details["revoke_time"] = absl::FormatTime(*token.revoke_time);
+  record.details = details.dump();
+  return record;
+}
+
 }  // namespace
 
 absl::StatusOr<TokenInfo> PgTokenStore::CreateToken(const TokenInfo& token,
-                                                    const std::string& secret_hash) {
+                                                    const std::string& secret_hash,
+                                                    const WriteOrigin& origin) {
   const std::optional<std::string> expire =
       token.expire_time ? std::optional<std::string>(absl::StrCat(absl::ToUnixMicros(*token.expire_time)))
                         : std::nullopt;
@@ -67,8 +81,10 @@ absl::StatusOr<TokenInfo> PgTokenStore::CreateToken(const TokenInfo& token,
             token.name, RoleName(token.role), Json(token.accounts),
             pqxx::binarystring(secret_hash),
             expire ? expire->c_str() : nullptr, token.created_by);
+        TokenInfo created = TokenFromRow(row);
+        AppendAudit(txn, origin, TokenAudit(created));
         txn.commit();
-        return TokenFromRow(row);
+        return created;
       });
   if (absl::IsAlreadyExists(created.status())) {
     return WithReason(
@@ -100,7 +116,40 @@ absl::StatusOr<Page<TokenInfo>> PgTokenStore::ListTokens(const std::string& afte
       });
 }
 
-absl::StatusOr<TokenInfo> PgTokenStore::RevokeToken(const std::string& name) {
+absl::StatusOr<TokenInfo> PgTokenStore::EnsureToken(const TokenInfo& token,
+                                                    const std::string& secret_hash,
+                                                    const WriteOrigin& origin) {
+  absl::StatusOr<std::optional<TokenInfo>> kept = RunPg<std::optional<TokenInfo>>(
+      *pool_, "EnsureToken",
+      [&](pqxx::connection& conn) -> absl::StatusOr<std::optional<TokenInfo>> {
+        pqxx::work txn(conn);
+        pqxx::result rows = txn.exec_params(
+            absl::StrCat("SELECT ", kColumns, ", secret_hash = $2"
+                         " FROM dnsv1.tokens WHERE name = $1 FOR UPDATE"),
+            token.name, pqxx::binarystring(secret_hash));
+        if (rows.empty()) return std::optional<TokenInfo>();
+        TokenInfo stored = TokenFromRow(rows[0]);
+        if (stored.revoke_time) {
+          return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                                "token ", token.name, " is revoked; it stays revoked")),
+                            "TOKEN_REVOKED");
+        }
+        if (rows[0][8].as<bool>()) return stored;
+        txn.exec_params0("UPDATE dnsv1.tokens SET secret_hash = $2 WHERE name = $1", token.name,
+                         pqxx::binarystring(secret_hash));
+        AuditRecord audit = TokenAudit(stored);
+        audit.details = nlohmann::json{{"secret", "(replaced)"}}.dump();
+        AppendAudit(txn, origin, audit);
+        txn.commit();
+        return stored;
+      });
+  if (!kept.ok()) return kept.status();
+  if (*kept) return **kept;
+  return CreateToken(token, secret_hash, origin);
+}
+
+absl::StatusOr<TokenInfo> PgTokenStore::RevokeToken(const std::string& name,
+                                                    const WriteOrigin& origin) {
   return RunPg<TokenInfo>(
       *pool_, "RevokeToken", [&](pqxx::connection& conn) -> absl::StatusOr<TokenInfo> {
         pqxx::work txn(conn);
@@ -110,8 +159,10 @@ absl::StatusOr<TokenInfo> PgTokenStore::RevokeToken(const std::string& name) {
                          kColumns),
             name);
         if (rows.empty()) return TokenNotFound(name);
+        TokenInfo revoked = TokenFromRow(rows[0]);
+        AppendAudit(txn, origin, TokenAudit(revoked));
         txn.commit();
-        return TokenFromRow(rows[0]);
+        return revoked;
       });
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "common/json_text.h"
 #include "nlohmann/json.hpp"
+#include "storage/pg_audit.h"
 #include "storage/pg_errors.h"
 #include "storage/pg_records.h"
 #include "storage/pg_run.h"
@@ -91,6 +92,26 @@ Zone ZoneFromRow(const pqxx::row& row, int first = 0) {
 
 absl::Status ZoneNotFound(const std::string& name) { return ZoneNotFoundError(name); }
 
+// A zone's attributes in its audit entry.
+json ZoneDetails(const Zone& zone) {
+  return {{"kind", KindName(zone.kind)}, {"account", zone.account},
+          {"customer_id", zone.customer_id}, {"hosting_service_id", zone.hosting_service_id},
+          {"nameservers", zone.nameservers}, {"masters", zone.masters}, {"labels", zone.labels}};
+}
+
+// The attributes an UpdateZone set (unset ones are left out).
+json UpdateDetails(const ZoneUpdate& update) {
+  json j = json::object();
+  if (update.kind) j["kind"] = KindName(*update.kind);
+  if (update.account) j["account"] = *update.account;
+  if (update.customer_id) j["customer_id"] = *update.customer_id;
+  if (update.hosting_service_id) j["hosting_service_id"] = *update.hosting_service_id;
+  if (update.masters) j["masters"] = *update.masters;
+  if (update.labels) j["labels"] = *update.labels;
+  if (update.nameservers) j["nameservers"] = *update.nameservers;
+  return j;
+}
+
 absl::Status StaleEtag(const std::string& name) {
   return WithReason(
       absl::AbortedError(absl::StrCat("zone ", name,
@@ -144,6 +165,9 @@ void PgZoneStore::PrepareConnection(pqxx::connection& conn) {
   conn.prepare("change_rrsets",
                "SELECT serial, version, replayed FROM dnsv1.change_rrsets("
                "$1, $2::jsonb, $3::jsonb, $4::bigint, $5::bigint, $6::bigint, $7, $8)");
+  conn.prepare("change_rrsets_audited",
+               "SELECT serial, version, replayed FROM dnsv1.change_rrsets_audited("
+               "$1, $2::jsonb, $3::jsonb, $4::bigint, $5::bigint, $6, $7, $8::jsonb)");
   conn.prepare("get_zone", absl::StrCat("SELECT ", kZoneColumns,
                                         " FROM dnsv1.zones z WHERE z.name = $1"));
   conn.prepare("zone_id", "SELECT domain_id FROM dnsv1.zones WHERE name = $1");
@@ -243,6 +267,14 @@ absl::StatusOr<Zone> PgZoneStore::CreateZone(const NewZone& nz, const RequestKey
         " SELECT $1, $2, '[]' WHERE EXISTS (SELECT 1 FROM dnsv1.servers)",
         zone.name, serial);
     txn.exec_params("SELECT dnsv1.enqueue_propagation($1, $2, false, true)", zone.name, serial);
+    AuditRecord audit;
+    audit.zone = zone.name;
+    audit.account = zone.account;
+    audit.serial_after = serial;
+    audit.rows_after =
+        txn.exec_params1("SELECT dnsv1.zone_rows($1)::text", domain_id)[0].as<std::string>();
+    audit.details = ZoneDetails(zone).dump();
+    AppendAudit(txn, key.origin, audit);
     CompleteRequest(txn, key, serial, 1);
     txn.commit();
     return false;
@@ -364,11 +396,16 @@ absl::StatusOr<Zone> PgZoneStore::UpdateZone(const std::string& name, const Zone
     pqxx::work txn(conn);
     if (Claim(txn, key, "UpdateZone", name).replayed) return true;
     pqxx::result current = txn.exec_params(
-        "SELECT domain_id, version, serial FROM dnsv1.zones WHERE name = $1 FOR UPDATE", name);
+        "SELECT domain_id, version, serial, account FROM dnsv1.zones WHERE name = $1 FOR UPDATE",
+        name);
     if (current.empty()) return ZoneNotFound(name);
     int domain_id = current[0][0].as<int>();
     int64_t version = current[0][1].as<int64_t>();
     int64_t serial = current[0][2].as<int64_t>();
+    AuditRecord audit;
+    audit.zone = name;
+    audit.account = current[0][3].as<std::string>();
+    audit.serial_before = serial;
     if (*expected_version && **expected_version != version) return StaleEtag(name);
 
     auto text_or_null = [](const std::optional<std::string>& v) -> const char* {
@@ -440,6 +477,9 @@ absl::StatusOr<Zone> PgZoneStore::UpdateZone(const std::string& name, const Zone
       txn.exec_params("SELECT dnsv1.enqueue_propagation($1, $2, false, $3)", name, serial,
                       update.kind.has_value() || update.masters.has_value());
     }
+    audit.serial_after = serial;
+    audit.details = UpdateDetails(update).dump();
+    AppendAudit(txn, key.origin, audit);
     CompleteRequest(txn, key, serial, version + 1);
     txn.commit();
     return false;
@@ -457,13 +497,21 @@ absl::Status PgZoneStore::DeleteZone(const std::string& name, const Expectations
                      pqxx::work txn(conn);
                      if (Claim(txn, key, "DeleteZone", name).replayed) return true;
                      pqxx::result current = txn.exec_params(
-                         "SELECT domain_id, version FROM dnsv1.zones WHERE name = $1 FOR UPDATE",
+                         "SELECT domain_id, version, serial, account,"
+                         " dnsv1.zone_rows(domain_id)::text"
+                         " FROM dnsv1.zones WHERE name = $1 FOR UPDATE",
                          name);
                      if (current.empty()) return ZoneNotFound(name);
                      if (*expected_version &&
                          **expected_version != current[0][1].as<int64_t>()) {
                        return StaleEtag(name);
                      }
+                     AuditRecord audit;
+                     audit.zone = name;
+                     audit.account = current[0][3].as<std::string>();
+                     audit.serial_before = current[0][2].as<int64_t>();
+                     audit.rows_before = current[0][4].as<std::string>();
+                     AppendAudit(txn, key.origin, audit);
                      // Cascades to records, dnsv1.zones and PowerDNS's side tables.
                      txn.exec_params0("DELETE FROM domains WHERE id = $1",
                                       current[0][0].as<int>());
@@ -580,11 +628,15 @@ absl::StatusOr<ChangeResult> PgZoneStore::ChangeRRsets(const std::string& zone,
   const int64_t floor = 0;
   return RunPg<ChangeResult>(*pool_, "ChangeRRsets", [&](pqxx::connection& conn) -> absl::StatusOr<ChangeResult> {
         auto apply = [&](pqxx::transaction_base& txn) {
-          return txn.exec_prepared1("change_rrsets", zone, deletes_text, inserts_text,
-                                    expect.serial ? expected_serial.c_str() : nullptr,
-                                    *expected_version ? expected_version_text.c_str() : nullptr,
-                                    floor, validate_only ? "" : key.request_id,
-                                    validate_only ? "" : key.fingerprint);
+          const char* serial_arg = expect.serial ? expected_serial.c_str() : nullptr;
+          const char* version_arg = *expected_version ? expected_version_text.c_str() : nullptr;
+          if (validate_only) {
+            return txn.exec_prepared1("change_rrsets", zone, deletes_text, inserts_text,
+                                      serial_arg, version_arg, floor, "", "");
+          }
+          return txn.exec_prepared1("change_rrsets_audited", zone, deletes_text, inserts_text,
+                                    serial_arg, version_arg, key.request_id, key.fingerprint,
+                                    OriginJson(key.origin));
         };
         std::optional<pqxx::row> applied;
         if (validate_only) {

@@ -52,7 +52,7 @@ class ServerStore {
   virtual absl::StatusOr<Server> UpdateServer(const std::string& name, const ServerUpdate& update,
                                               const std::string& expected_etag,
                                               const RequestKey& key) = 0;
-  virtual absl::Status DeregisterServer(const std::string& name) = 0;
+  virtual absl::Status DeregisterServer(const std::string& name, const WriteOrigin& origin) = 0;
   virtual absl::Status RecordCheck(const std::string& name, const ServerCheck& check) = 0;
   // Every server with its plain API key, for the service's own use.
   virtual absl::StatusOr<std::vector<Server>> ListServersWithKeys() = 0;

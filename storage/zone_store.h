@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/audit.h"
 #include "common/model.h"
 #include "common/status_details.h"
 
@@ -20,9 +21,11 @@ namespace dns {
 
 // Identifies one logical write for safe retries. An empty request_id means
 // "not idempotent". fingerprint is a digest of the request without the id.
+// `origin` says who asked: the store records it in the audit trail.
 struct RequestKey {
   std::string request_id;
   std::string fingerprint;
+  WriteOrigin origin;
 };
 
 // A zone to create with all its RRsets (SOA and apex NS included). The

@@ -49,6 +49,10 @@ const std::map<std::string, Rule, std::less<>>& Table() {
       {"CreateToken", {Role::kAdmin, false}},
       {"ListTokens", {Role::kAdmin, false}},
       {"RevokeToken", {Role::kAdmin, false}},
+      // AuditService: a scoped caller sees its accounts' zones' entries.
+      {"ListAuditEntries", {Role::kReader, true}},
+      {"GetAuditEntry", {Role::kReader, true}},
+      {"RevertChange", {Role::kAdmin, true}},
   };
   return *table;
 }

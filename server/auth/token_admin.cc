@@ -40,7 +40,7 @@ absl::StatusOr<CreatedToken> TokenAdmin::Create(const NewToken& request) {
   token.accounts = request.accounts;
   if (request.ttl) token.expire_time = absl::Now() + *request.ttl;
   token.created_by = request.created_by;
-  absl::StatusOr<TokenInfo> stored = store_.CreateToken(token, HashTokenSecret(*secret));
+  absl::StatusOr<TokenInfo> stored = store_.CreateToken(token, HashTokenSecret(*secret), request.origin);
   if (!stored.ok()) return stored.status();
   return CreatedToken{*std::move(stored), *std::move(secret)};
 }
@@ -61,11 +61,35 @@ absl::StatusOr<TokenList> TokenAdmin::List(int page_size, const std::string& pag
   return out;
 }
 
-absl::StatusOr<TokenInfo> TokenAdmin::Revoke(const std::string& name) {
+absl::StatusOr<TokenInfo> TokenAdmin::EnsureBootstrap(const std::string& name,
+                                                      const std::string& secret,
+                                                      const WriteOrigin& origin) {
+  if (absl::Status st = ValidateTokenName(name); !st.ok()) {
+    return InvalidFields({{"auth_bootstrap_token_name", std::string(st.message())}});
+  }
+  if (secret.size() < 32 || secret.size() > 512) {
+    return InvalidFields({{"auth_bootstrap_token_file",
+                           "must hold one secret of 32 to 512 characters"}});
+  }
+  for (unsigned char c : secret) {
+    if (c <= ' ' || c >= 0x7f) {
+      return InvalidFields({{"auth_bootstrap_token_file",
+                             "the secret must be printable ASCII without spaces"}});
+    }
+  }
+  TokenInfo token;
+  token.name = name;
+  token.role = Role::kAdmin;
+  token.created_by = "bootstrap token file";
+  return store_.EnsureToken(token, HashTokenSecret(secret), origin);
+}
+
+absl::StatusOr<TokenInfo> TokenAdmin::Revoke(const std::string& name,
+                                             const WriteOrigin& origin) {
   if (absl::Status st = ValidateTokenName(name); !st.ok()) {
     return InvalidFields({{"name", std::string(st.message())}});
   }
-  return store_.RevokeToken(name);
+  return store_.RevokeToken(name, origin);
 }
 
 }  // namespace dns

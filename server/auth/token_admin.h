@@ -21,6 +21,7 @@ struct NewToken {
   // Unset: does not expire.
   std::optional<absl::Duration> ttl;
   std::string created_by;
+  WriteOrigin origin;
 };
 
 struct TokenList {
@@ -42,7 +43,13 @@ class TokenAdmin {
   absl::StatusOr<CreatedToken> Create(const NewToken& request);
   // AIP-158 paging (page_size 0: the default).
   absl::StatusOr<TokenList> List(int page_size, const std::string& page_token, bool show_revoked);
-  absl::StatusOr<TokenInfo> Revoke(const std::string& name);
+  absl::StatusOr<TokenInfo> Revoke(const std::string& name, const WriteOrigin& origin);
+  // An admin token `name` whose secret is `secret` (read from the file an
+  // operator keeps it in): created, or its secret replaced when the file's
+  // changed. INVALID_ARGUMENT for a secret too short to be safe (under 32
+  // characters) or holding spaces or control characters.
+  absl::StatusOr<TokenInfo> EnsureBootstrap(const std::string& name, const std::string& secret,
+                                            const WriteOrigin& origin);
 
  private:
   TokenStore& store_;

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "dns/v1/audit_service.grpc.pb.h"
 #include "dns/v1/failover_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "tests/integration/fleet.h"
@@ -229,6 +230,29 @@ TEST_F(FailoverTest, PlanChangesNothingAndExecuteIsConfirmedOnEveryServer) {
   for (const auto& z : stored.plan().zones()) {
     EXPECT_EQ(z.committed_serial(), z.serial() + 1) << z.zone();
   }
+  // One audit entry per zone, committed with it, with the RRsets both ways.
+  v1::ListAuditEntriesRequest audit_req;
+  audit_req.set_rpc("ExecuteFailover");
+  audit_req.set_page_size(1000);
+  v1::ListAuditEntriesResponse audited;
+  ASSERT_TRUE(v1::AuditService::NewStub(fleet_->channel(0))
+                  ->ListAuditEntries(Context().get(), audit_req, &audited)
+                  .ok());
+  EXPECT_EQ(audited.entries_size(), kZones);
+  v1::GetAuditEntryRequest entry_req;
+  entry_req.set_id(audited.entries(0).id());
+  v1::AuditEntry entry;
+  ASSERT_TRUE(
+      v1::AuditService::NewStub(fleet_->channel(0))->GetAuditEntry(Context().get(), entry_req, &entry).ok());
+  EXPECT_EQ(entry.target(), absl::StrCat("failover ", done.id()));
+  EXPECT_EQ(entry.request_id(), "failover-big-1");
+  EXPECT_EQ(entry.serial_after(), entry.serial_before() + 1);
+  EXPECT_EQ(entry.changed_rrsets_size(), 2);
+  ASSERT_EQ(entry.rrsets_before_size(), 2);
+  ASSERT_EQ(entry.rrsets_after_size(), 2);
+  EXPECT_EQ(entry.rrsets_before(0).records(0).content(), kOld);
+  EXPECT_EQ(entry.rrsets_after(0).records(0).content(), kNew);
+  EXPECT_EQ(entry.rrsets_after(0).ttl(), 60u);
 
   // The same request id again: the same operation, nothing new.
   Streamed again = Execute(req);

@@ -44,7 +44,7 @@ class FakeServerStore : public ServerStore {
                                       const RequestKey&) override {
     return absl::UnimplementedError("fake");
   }
-  absl::Status DeregisterServer(const std::string& name) override {
+  absl::Status DeregisterServer(const std::string& name, const WriteOrigin&) override {
     Remove(name);
     return absl::OkStatus();
   }

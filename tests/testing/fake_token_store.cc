@@ -5,7 +5,8 @@
 namespace dns {
 
 absl::StatusOr<TokenInfo> FakeTokenStore::CreateToken(const TokenInfo& token,
-                                                      const std::string& secret_hash) {
+                                                      const std::string& secret_hash,
+                                                      const WriteOrigin&) {
   absl::MutexLock lock(&mu_);
   if (by_name_.count(token.name) || name_by_hash_.count(secret_hash)) {
     return absl::AlreadyExistsError(absl::StrCat("token ", token.name, " already exists"));
@@ -30,7 +31,26 @@ absl::StatusOr<Page<TokenInfo>> FakeTokenStore::ListTokens(const std::string& af
   return page;
 }
 
-absl::StatusOr<TokenInfo> FakeTokenStore::RevokeToken(const std::string& name) {
+absl::StatusOr<TokenInfo> FakeTokenStore::EnsureToken(const TokenInfo& token,
+                                                      const std::string& secret_hash,
+                                                      const WriteOrigin& origin) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = by_name_.find(token.name);
+    if (it != by_name_.end()) {
+      if (it->second.revoke_time) return absl::FailedPreconditionError("revoked");
+      for (auto h = name_by_hash_.begin(); h != name_by_hash_.end();) {
+        h = h->second == token.name ? name_by_hash_.erase(h) : std::next(h);
+      }
+      name_by_hash_[secret_hash] = token.name;
+      return it->second;
+    }
+  }
+  return CreateToken(token, secret_hash, origin);
+}
+
+absl::StatusOr<TokenInfo> FakeTokenStore::RevokeToken(const std::string& name,
+                                                      const WriteOrigin&) {
   absl::MutexLock lock(&mu_);
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return absl::NotFoundError(absl::StrCat("token ", name));

@@ -14,10 +14,14 @@ namespace dns {
 class FakeTokenStore : public TokenStore {
  public:
   absl::StatusOr<TokenInfo> CreateToken(const TokenInfo& token,
-                                        const std::string& secret_hash) override;
+                                        const std::string& secret_hash,
+                                        const WriteOrigin& origin) override;
   absl::StatusOr<Page<TokenInfo>> ListTokens(const std::string& after_name, int limit,
                                              bool show_revoked) override;
-  absl::StatusOr<TokenInfo> RevokeToken(const std::string& name) override;
+  absl::StatusOr<TokenInfo> EnsureToken(const TokenInfo& token, const std::string& secret_hash,
+                                        const WriteOrigin& origin) override;
+  absl::StatusOr<TokenInfo> RevokeToken(const std::string& name,
+                                        const WriteOrigin& origin) override;
   absl::StatusOr<TokenInfo> FindToken(const std::string& secret_hash) override;
   absl::Status TouchTokens(const std::vector<std::string>& names, absl::Time time) override;
 

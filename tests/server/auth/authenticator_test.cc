@@ -25,7 +25,7 @@ class AuthenticatorTest : public ::testing::Test {
     t.role = role;
     t.accounts = std::move(accounts);
     t.expire_time = expire;
-    EXPECT_TRUE(store_.CreateToken(t, HashTokenSecret(secret)).ok());
+    EXPECT_TRUE(store_.CreateToken(t, HashTokenSecret(secret), {}).ok());
     return "Bearer " + secret;
   }
 
@@ -87,7 +87,7 @@ TEST_F(AuthenticatorTest, ARevokedTokenIsRefusedOnceTheCacheIsInvalidated) {
   const int finds = store_.finds();
   ASSERT_TRUE(auth_.Authorize(header, "GetZone").ok());
   EXPECT_EQ(store_.finds(), finds);  // cached
-  ASSERT_TRUE(store_.RevokeToken("praho").ok());
+  ASSERT_TRUE(store_.RevokeToken("praho", {}).ok());
   auth_.Invalidate();  // the event every replica hears on commit
   absl::StatusOr<Principal> p = auth_.Authorize(header, "GetZone");
   EXPECT_EQ(p.status().code(), absl::StatusCode::kUnauthenticated);
@@ -97,7 +97,7 @@ TEST_F(AuthenticatorTest, ARevokedTokenIsRefusedOnceTheCacheIsInvalidated) {
 TEST_F(AuthenticatorTest, WithoutTheEventTheCacheLifetimeBoundsARevokedTokensUse) {
   const std::string header = Make("praho", Role::kEditor);
   ASSERT_TRUE(auth_.Authorize(header, "GetZone").ok());
-  ASSERT_TRUE(store_.RevokeToken("praho").ok());
+  ASSERT_TRUE(store_.RevokeToken("praho", {}).ok());
   clock_->Advance(AuthOptions{}.cache_ttl);
   EXPECT_EQ(auth_.Authorize(header, "GetZone").status().code(),
             absl::StatusCode::kUnauthenticated);
@@ -118,7 +118,7 @@ TEST_F(AuthenticatorTest, ATokenCreatedElsewhereIsFoundAfterTheNegativeCache) {
   TokenInfo t;
   t.name = "late";
   t.role = Role::kReader;
-  ASSERT_TRUE(store_.CreateToken(t, HashTokenSecret(secret)).ok());
+  ASSERT_TRUE(store_.CreateToken(t, HashTokenSecret(secret), {}).ok());
   EXPECT_FALSE(auth_.Authorize("Bearer " + secret, "GetZone").ok());  // remembered as unknown
   clock_->Advance(AuthOptions{}.negative_ttl);
   EXPECT_TRUE(auth_.Authorize("Bearer " + secret, "GetZone").ok());
@@ -192,7 +192,7 @@ TEST(AuthenticatorRateTest, ATokenOverItsRateIsToldWhenToRetryAndOthersGoOn) {
     TokenInfo t;
     t.name = name;
     t.role = Role::kReader;
-    EXPECT_TRUE(store.CreateToken(t, HashTokenSecret(secret)).ok());
+    EXPECT_TRUE(store.CreateToken(t, HashTokenSecret(secret), {}).ok());
     return "Bearer " + secret;
   };
   const std::string busy = make("busy");

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "dns/v1/audit_service.pb.h"
 #include "dns/v1/failover_service.pb.h"
 #include "dns/v1/record_service.pb.h"
 #include "dns/v1/server_service.pb.h"
@@ -21,7 +22,7 @@ std::vector<std::string> ContractMethods() {
   for (const google::protobuf::FileDescriptor* file :
        {v1::CreateZoneRequest::descriptor()->file(), v1::ListRRsetsRequest::descriptor()->file(),
         v1::Server::descriptor()->file(), v1::FailoverScope::descriptor()->file(),
-        v1::Token::descriptor()->file()}) {
+        v1::Token::descriptor()->file(), v1::AuditEntry::descriptor()->file()}) {
     for (int s = 0; s < file->service_count(); ++s) {
       const google::protobuf::ServiceDescriptor* service = file->service(s);
       for (int m = 0; m < service->method_count(); ++m) out.push_back(service->method(m)->name());
@@ -54,6 +55,9 @@ TEST(MethodRolesTest, RolesFollowTheirKindOfCall) {
   EXPECT_EQ(RequiredRole("ExecuteFailover"), Role::kOperator);
   EXPECT_EQ(RequiredRole("ReconcileServer"), Role::kOperator);
   EXPECT_EQ(RequiredRole("CreateToken"), Role::kAdmin);
+  EXPECT_EQ(RequiredRole("ListAuditEntries"), Role::kReader);
+  EXPECT_EQ(RequiredRole("GetAuditEntry"), Role::kReader);
+  EXPECT_EQ(RequiredRole("RevertChange"), Role::kAdmin);
   EXPECT_FALSE(RequiredRole("NoSuchMethod").has_value());
   EXPECT_FALSE(RequiredRole("").has_value());
 }
