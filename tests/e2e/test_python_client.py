@@ -53,6 +53,7 @@ except ImportError:
         raise
     sys.path.append(str(debian))
     import grpc  # noqa: E402
+from dns.v1 import audit_service_pb2, audit_service_pb2_grpc  # noqa: E402
 from dns.v1 import failover_service_pb2, failover_service_pb2_grpc  # noqa: E402
 from dns.v1 import record_service_pb2, record_service_pb2_grpc  # noqa: E402
 from dns.v1 import resources_pb2, zone_service_pb2, zone_service_pb2_grpc  # noqa: E402
@@ -332,6 +333,43 @@ class PythonClientTest(StackTestCase):
         self.assertIn("dns.v1.ZoneService", names)
         self.assertIn("dns.v1.RecordService", names)
         self.assertIn("grpc.health.v1.Health", names)
+
+    def test_audit_trail_shows_the_change_and_reverts_it(self):
+        zone = unique_zone("audit")
+        self.create_zone(zone, account="praho-audit")
+        self.replace(zone, "www", "A", ["192.0.2.10"])
+        self.replace(zone, "www", "A", ["198.51.100.10"], ttl=60)
+        audit = audit_service_pb2_grpc.AuditServiceStub(self.channel)
+        listed = audit.ListAuditEntries(
+            audit_service_pb2.ListAuditEntriesRequest(zone=zone), timeout=TIMEOUT)
+        self.assertEqual([e.rpc for e in listed.entries],
+                         ["ChangeRRsets", "ChangeRRsets", "CreateZone"])
+        latest = listed.entries[0]
+        self.assertEqual(latest.actor, "e2e-admin")
+        self.assertEqual(latest.account, "praho-audit")
+        self.assertEqual(list(latest.changed_rrsets), [f"www.{zone}. A"])
+        entry = audit.GetAuditEntry(
+            audit_service_pb2.GetAuditEntryRequest(id=latest.id), timeout=TIMEOUT)
+        self.assertEqual([r.content for r in entry.rrsets_before[0].records], ["192.0.2.10"])
+        self.assertEqual([r.content for r in entry.rrsets_after[0].records], ["198.51.100.10"])
+        self.assertEqual(entry.serial_before, listed.entries[1].serial_after)
+
+        reverted = audit.RevertChange(
+            audit_service_pb2.RevertChangeRequest(id=latest.id, request_id=str(uuid.uuid4())),
+            timeout=TIMEOUT)
+        self.assertGreater(reverted.serial, entry.serial_after)
+        rrset = self.records.GetRRset(
+            record_service_pb2.GetRRsetRequest(zone=zone, name=f"www.{zone}.", type="A"),
+            timeout=TIMEOUT)
+        self.assertEqual([r.content for r in rrset.records], ["192.0.2.10"])
+        self.assertEqual(rrset.ttl, 300)
+        # Done once; again it is refused with a reason PRAHO can act on.
+        with self.assertRaises(grpc.RpcError) as ctx:
+            audit.RevertChange(audit_service_pb2.RevertChangeRequest(id=latest.id),
+                               timeout=TIMEOUT)
+        self.assertEqual(ctx.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        info = unpack_details(status_details(ctx.exception), error_details_pb2.ErrorInfo)
+        self.assertEqual(info[0].reason, "ALREADY_REVERTED")
 
     def test_request_id_is_echoed(self):
         zone = unique_zone("rid")
