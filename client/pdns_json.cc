@@ -47,7 +47,11 @@ uint32_t SerialOr(const Json& json, const char* key) {
   if (it == json.end() || !it->is_number()) return 0;
   if (it->is_number_unsigned()) return static_cast<uint32_t>(it->get<uint64_t>());
   if (it->is_number_integer()) return static_cast<uint32_t>(it->get<int64_t>());
-  return static_cast<uint32_t>(it->get<double>());
+  // A float outside the 32-bit range has no uint32_t value (converting it
+  // is undefined behaviour); it reads as a missing one.
+  const double value = it->get<double>();
+  if (!(value >= 0 && value <= std::numeric_limits<uint32_t>::max())) return 0;
+  return static_cast<uint32_t>(value);
 }
 
 std::vector<std::string> StringsOr(const Json& json, const char* key) {
@@ -396,7 +400,11 @@ absl::StatusOr<int64_t> ParseFlushCount(absl::string_view body) {
   absl::StatusOr<Json> json = ParseJson(body, "cache flush");
   if (!json.ok()) return json.status();
   auto count = json->is_object() ? json->find("count") : json->end();
-  if (!json->is_object() || count == json->end() || !count->is_number()) {
+  // PowerDNS sends an integer; a float or an integer beyond int64_t has no
+  // int64_t value (converting a float out of range is undefined behaviour).
+  if (!json->is_object() || count == json->end() || !count->is_number_integer() ||
+      (count->is_number_unsigned() &&
+       count->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
     return absl::InternalError("PowerDNS cache flush response has no count");
   }
   return count->get<int64_t>();

@@ -23,6 +23,7 @@ PACKAGES=(
   prometheus  # promtool: checks the metrics output and the chart's alert rules
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests
   grpc-proto golang-github-gogo-googleapis-dev
+  clang libfuzzer-14-dev  # tests/fuzz: libFuzzer targets (tests/fuzz/run_fuzzers.sh)
 )
 # A Node.js that brings its own npm (e.g. NodeSource's) must not be replaced
 # by Debian's nodejs + npm packages; install those only when npm is missing.

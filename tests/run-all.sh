@@ -93,6 +93,7 @@ if ((built)); then
 else
   not_run sanitizers "build failed"
 fi
+suite fuzz bash tests/fuzz/run_fuzzers.sh
 
 # --- the contract ------------------------------------------------------------
 suite buf-lint bash -c "cd proto && buf lint"

@@ -111,6 +111,37 @@ TEST(ParseTest, ZoneListKeepsEveryZoneAndItsSummaryFields) {
   EXPECT_EQ(ParseZoneList("[{\"name\": ").status().code(), absl::StatusCode::kInternal);
 }
 
+// Found by tests/fuzz/pdns_json_fuzzer: converting such a float to
+// uint32_t is undefined behaviour (on x86 -1.5 came out as 4294967295).
+TEST(ParseTest, FloatSerialsAndTtlsOutsideUint32ReadAsMissing) {
+  absl::StatusOr<ZoneInfo> zone = ParseZone(R"({
+      "name": "x.", "serial": 1e30, "notified_serial": -1.5,
+      "edited_serial": 4294967297.5,
+      "rrsets": [{"name": "x.", "type": "A", "ttl": 7.0, "records": []},
+                 {"name": "y.", "type": "A", "ttl": -1e300, "records": []}]})");
+  ASSERT_TRUE(zone.ok()) << zone.status();
+  EXPECT_EQ(zone->serial, 0u);
+  EXPECT_EQ(zone->notified_serial, 0u);
+  EXPECT_EQ(zone->edited_serial, 0u);
+  ASSERT_EQ(zone->rrsets.size(), 2u);
+  EXPECT_EQ(zone->rrsets[0].ttl, 7u);
+  EXPECT_EQ(zone->rrsets[1].ttl, 0u);
+}
+
+// Found by tests/fuzz/pdns_json_fuzzer: get<int64_t>() of 1e30 is undefined
+// behaviour; a count that is no int64_t is no count.
+TEST(ParseTest, FlushCountMustBeAnInt64) {
+  absl::StatusOr<int64_t> count = ParseFlushCount(R"({"count": 5, "result": "Flushed cache."})");
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(*count, 5);
+  EXPECT_EQ(ParseFlushCount(R"({"count": 1e30})").status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ParseFlushCount(R"({"count": 2.5})").status().code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ParseFlushCount(R"({"count": 18446744073709551615})").status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(ParseFlushCount(R"({"count": 9223372036854775807})").value_or(0),
+            9223372036854775807);
+}
+
 TEST(ParseTest, MalformedBodiesAreInternalErrors) {
   EXPECT_EQ(ParseZone("not json").status().code(), absl::StatusCode::kInternal);
   EXPECT_EQ(ParseZoneList("{}").status().code(), absl::StatusCode::kInternal);
