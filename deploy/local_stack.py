@@ -827,6 +827,8 @@ def cmd_demo(state_dir: Path) -> int:
         dnsctl("failover", "plan", current, replacement, "--account", "demo", "--ttl", "60")
         dnsctl("failover", "execute", current, replacement, "--account", "demo", "--ttl", "60",
                "--force")
+        # Who changed what: the audit trail of the demo zone.
+        dnsctl("audit", "list", "--zone", "shop.demo.example", "--page-size", "5")
     except StackError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
