@@ -31,6 +31,7 @@ struct CallInfo {
   absl::Time deadline;
   // Who is calling (authenticated and allowed `method` before the body runs).
   Principal principal;
+  std::string client_subject;  // the verified client certificate's subject (mTLS), else empty
 };
 
 // Finishes the call with a status; the first call wins, later ones are
