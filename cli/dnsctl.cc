@@ -41,8 +41,12 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kUsage[] = R"(dnsctl: command line for the dns.v1 service
 
-Usage: dnsctl [--server=HOST:PORT] [--token=T] [--request-id=ID] [--timeout=SECONDS] COMMAND ...
+Usage: dnsctl [--server=HOST:PORT] [--token=T] [--request-id=ID] [--timeout=SECONDS]
+              [--tls] [--tls_ca_file=PEM] [--tls_cert_file=PEM --tls_key_file=PEM] COMMAND ...
   (the bearer token is read from $DNSCTL_TOKEN or --token;
+  TLS: --tls_ca_file ($DNSCTL_TLS_CA_FILE) verifies dnsd with that CA,
+  --tls alone with the system's CAs; --tls_cert_file/--tls_key_file
+  ($DNSCTL_TLS_CERT_FILE/$DNSCTL_TLS_KEY_FILE) add a client certificate (mTLS);
   --server defaults to $DNSCTL_SERVER or 127.0.0.1:50051; a --server
   value without ':' names a PowerDNS server instead, for the commands that
   take one, and dnsd is then reached at $DNSCTL_SERVER or the default)
@@ -153,7 +157,7 @@ struct Args {
 bool IsSwitch(const std::string& key) {
   return key == "full" || key == "allow-missing" || key == "help" || key == "skip-check" ||
          key == "json" || key == "all" || key == "apex-www-only" || key == "force" ||
-         key == "validate-only" || key == "apply" || key == "delete-extra";
+         key == "validate-only" || key == "apply" || key == "delete-extra" || key == "tls";
 }
 
 Args ParseArgs(int argc, char** argv) {
@@ -1333,6 +1337,43 @@ class Cli {
 
 }  // namespace
 
+// --NAME (or --NAME with '-' for '_'), else $ENV; empty when neither.
+std::string OptionOrEnv(const Args& args, std::string name, const char* env) {
+  if (args.Has(name)) return args.Get(name);
+  std::string dashed = name;
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
+  if (args.Has(dashed)) return args.Get(dashed);
+  const char* value = std::getenv(env);
+  return value == nullptr ? "" : value;
+}
+
+std::string ReadPem(const std::string& path, const std::string& flag) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) Fail("cannot read " + flag + " " + path);
+  return text.str();
+}
+
+// Plaintext unless a TLS option is given: --tls (system CAs), a CA file,
+// or a client certificate (mTLS).
+std::shared_ptr<grpc::ChannelCredentials> Credentials(const Args& args) {
+  const std::string ca = OptionOrEnv(args, "tls_ca_file", "DNSCTL_TLS_CA_FILE");
+  const std::string cert = OptionOrEnv(args, "tls_cert_file", "DNSCTL_TLS_CERT_FILE");
+  const std::string key = OptionOrEnv(args, "tls_key_file", "DNSCTL_TLS_KEY_FILE");
+  if (cert.empty() != key.empty()) Fail("--tls_cert_file and --tls_key_file go together");
+  if (!args.Has("tls") && ca.empty() && cert.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  grpc::SslCredentialsOptions options;
+  if (!ca.empty()) options.pem_root_certs = ReadPem(ca, "--tls_ca_file");
+  if (!cert.empty()) {
+    options.pem_cert_chain = ReadPem(cert, "--tls_cert_file");
+    options.pem_private_key = ReadPem(key, "--tls_key_file");
+  }
+  return grpc::SslCredentials(options);
+}
+
 int main(int argc, char** argv) {
   Args args = ParseArgs(argc, argv);
   if (args.Has("help") || args.positional.empty()) {
@@ -1346,6 +1387,6 @@ int main(int argc, char** argv) {
   for (const std::string& value : args.All("server")) {
     if (value.find(':') != std::string::npos) server = value;
   }
-  auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(server, Credentials(args));
   return Cli(args, channel).Run();
 }

@@ -24,8 +24,9 @@ absl::Status CircuitBreaker::Allow() {
         return absl::OkStatus();
       }
       return absl::UnavailableError(absl::StrCat(
-          "circuit breaker is open after ", consecutive_failures_,
-          " consecutive failures; next probe in ",
+          "circuit breaker is open after ", consecutive_failures_, " consecutive failures",
+          last_failure_.empty() ? "" : absl::StrCat(" (last: ", last_failure_, ")"),
+          "; next probe in ",
           absl::FormatDuration(
               absl::Ceil(options_.open_duration - (now - opened_at_),
                          absl::Seconds(1)))));
@@ -46,10 +47,11 @@ void CircuitBreaker::RecordSuccess() {
   state_ = State::kClosed;
 }
 
-void CircuitBreaker::RecordFailure() {
+void CircuitBreaker::RecordFailure(std::string reason) {
   if (options_.failure_threshold <= 0) return;
   absl::MutexLock lock(&mu_);
   ++consecutive_failures_;
+  last_failure_ = std::move(reason);
   // A failed probe re-opens at once; in the closed state only a run of
   // failures does, so one lost connection does not take a server out.
   if (state_ == State::kHalfOpen ||

@@ -6,6 +6,7 @@
 #define DNS_CLIENT_CIRCUIT_BREAKER_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -38,8 +39,11 @@ class CircuitBreaker {
 
   // A response that proves the server works (any HTTP answer that is not a
   // server error) counts as success; transport errors and 5xx as failure.
+  // The last failure's `reason` is quoted while the circuit is open, so that
+  // callers see why (e.g. "TLS certificate verification failed"), not only
+  // that it is.
   void RecordSuccess();
-  void RecordFailure();
+  void RecordFailure(std::string reason = "");
 
   State state();
   int consecutive_failures();
@@ -51,6 +55,7 @@ class CircuitBreaker {
   State state_ ABSL_GUARDED_BY(mu_) = State::kClosed;
   int consecutive_failures_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time opened_at_ ABSL_GUARDED_BY(mu_);
+  std::string last_failure_ ABSL_GUARDED_BY(mu_);
   // When the half-open probe was let through. A probe whose caller never
   // reports (it crashed, or was abandoned) must not wedge the breaker, so
   // after another open_duration a new probe is allowed.

@@ -492,7 +492,8 @@ class HttpPdnsClient final
       maybe_applied = maybe_applied || sent;
       out.maybe_applied = maybe_applied;
       if (out.http_status == 0 || IsServerFailure(out.http_status)) {
-        breaker_.RecordFailure();
+        breaker_.RecordFailure(std::string(
+            absl::StripPrefix(out.status.message(), absl::StrCat(Where(req), ": "))));
       } else {
         breaker_.RecordSuccess();
       }

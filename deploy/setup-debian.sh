@@ -22,6 +22,7 @@ PACKAGES=(
   postgresql pdns-server pdns-backend-pgsql pdns-backend-sqlite3 dnsutils
   prometheus  # promtool: checks the metrics output and the chart's alert rules
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-requests
+  openssl  # the TLS tests make their certificates with it
   grpc-proto golang-github-gogo-googleapis-dev
   clang libfuzzer-14-dev  # tests/fuzz: libFuzzer targets (tests/fuzz/run_fuzzers.sh)
 )

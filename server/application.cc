@@ -267,6 +267,14 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   }
 
   if (absl::Status bad = CheckHealthConfig(c.health); !bad.ok()) return bad;
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(c.tls);
+  if (!credentials.ok()) return credentials.status();
+  if (!c.pdns.ca_cert_path.empty()) {
+    if (absl::Status ca = CheckCaFile(c.pdns.ca_cert_path, "--pdns_tls_ca_file"); !ca.ok()) {
+      return ca;
+    }
+  }
 
   absl::StatusOr<SecretBox> box = SecretBox::FromBase64Key(c.secret_key);
   c.secret_key.clear();  // the box holds it now
@@ -386,6 +394,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
                                                   p->propagator.get());
   ServerCheckOptions server_check;
   server_check.timeout = c.server_check_timeout;
+  server_check.ca_cert_path = c.pdns.ca_cert_path;
   Propagator* propagator = p->propagator.get();
   p->server_manager = std::make_unique<ServerManager>(
       *p->server_store, [propagator] { propagator->ServersChanged(); }, server_check);
@@ -483,7 +492,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(c.listen, grpc::InsecureServerCredentials(), &p->port);
+  builder.AddListeningPort(c.listen, *credentials, &p->port);
   builder.SetMaxReceiveMessageSize(c.max_message_bytes);
   builder.RegisterService(p->zone_service.get());
   builder.RegisterService(p->record_service.get());
@@ -631,6 +640,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(AppConfig config
       {{"listen", c.listen},
        {"port", absl::StrCat(p->port)},
        {"metrics_port", absl::StrCat(p->metrics_port)},
+       {"grpc_transport", TransportMode(c.tls)},
        {"instance", p->instance}});
   return std::unique_ptr<Application>(new Application(std::move(p)));
 }

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "client/pdns_client.h"
+#include "server/tls_config.h"
 #include "server/zone_manager.h"
 
 namespace dns {
@@ -92,6 +93,7 @@ struct AppConfig {
   int pdns_threads = 16;
 
   // The gRPC edge.
+  TlsConfig tls;  // no certificate: plaintext
   int rpc_threads = 16;
   int max_message_bytes = 4 << 20;
   int64_t max_large_request_bytes = 8 << 20;

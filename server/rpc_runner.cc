@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/call_observer.h"
 #include "server/grpc_status.h"
+#include "server/tls_config.h"
 #include "common/logging.h"
 
 namespace dns {
@@ -79,6 +80,7 @@ grpc::ServerUnaryReactor* RpcRunner::Serve(grpc::CallbackServerContext* context,
   call.request_id = RequestIdOf(*context);
   call.method = method;
   call.peer = context->peer();
+  call.client_subject = ClientSubject(*context);
   call.deadline =
       std::min(absl::FromChrono(context->deadline()), absl::Now() + options_.longest_call);
   std::string authorization = AuthorizationOf(*context);

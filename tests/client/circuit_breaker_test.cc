@@ -35,6 +35,16 @@ TEST_F(CircuitBreakerTest, OpensAfterFiveConsecutiveFailures) {
   EXPECT_THAT(status.message(), HasSubstr("circuit breaker is open"));
 }
 
+TEST_F(CircuitBreakerTest, OpenCircuitSaysWhyTheLastCallFailed) {
+  Fail(4);
+  ASSERT_TRUE(breaker_.Allow().ok());
+  breaker_.RecordFailure("TLS certificate verification failed");
+  absl::Status status = breaker_.Allow();
+  EXPECT_THAT(status.message(),
+              HasSubstr("after 5 consecutive failures (last: TLS certificate verification "
+                        "failed); next probe in 30s"));
+}
+
 TEST_F(CircuitBreakerTest, SuccessResetsTheCount) {
   Fail(4);
   ASSERT_TRUE(breaker_.Allow().ok());
