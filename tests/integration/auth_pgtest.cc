@@ -15,6 +15,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "server/auth/method_roles.h"
+#include "tests/testing/contract_methods.h"
 #include "gtest/gtest.h"
 #include "tests/integration/grpc_test_util.h"
 #include "tests/support/process.h"
@@ -175,20 +176,7 @@ TEST_F(AuthTest, EveryRpcTimesEveryRoleInAndOutOfAccountScope) {
                                                         {v1::ROLE_EDITOR, Role::kEditor},
                                                         {v1::ROLE_OPERATOR, Role::kOperator},
                                                         {v1::ROLE_ADMIN, Role::kAdmin}};
-  std::vector<std::pair<std::string, std::string>> methods;  // full path, name
-  for (const google::protobuf::FileDescriptor* file :
-       {v1::CreateZoneRequest::descriptor()->file(), v1::ListRRsetsRequest::descriptor()->file(),
-        v1::Server::descriptor()->file(), v1::FailoverScope::descriptor()->file(),
-        v1::Token::descriptor()->file(), v1::AuditEntry::descriptor()->file()}) {
-    for (int s = 0; s < file->service_count(); ++s) {
-      const google::protobuf::ServiceDescriptor* service = file->service(s);
-      for (int m = 0; m < service->method_count(); ++m) {
-        methods.emplace_back(absl::StrCat("/", service->full_name(), "/",
-                                          service->method(m)->name()),
-                             service->method(m)->name());
-      }
-    }
-  }
+  const std::vector<ContractMethod> methods = ContractMethods();
   ASSERT_GT(methods.size(), 30u);
   grpc::GenericStub stub(channel(0));
   grpc::CompletionQueue cq;

@@ -4,35 +4,16 @@
 
 #include <set>
 
-#include "dns/v1/audit_service.pb.h"
-#include "dns/v1/failover_service.pb.h"
-#include "dns/v1/record_service.pb.h"
-#include "dns/v1/server_service.pb.h"
-#include "dns/v1/token_service.pb.h"
-#include "dns/v1/zone_service.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/contract_methods.h"
 
 namespace dns {
 namespace {
 
-// Every method of every service in dns.v1's files, by name.
-std::vector<std::string> ContractMethods() {
-  std::vector<std::string> out;
-  for (const google::protobuf::FileDescriptor* file :
-       {v1::CreateZoneRequest::descriptor()->file(), v1::ListRRsetsRequest::descriptor()->file(),
-        v1::Server::descriptor()->file(), v1::FailoverScope::descriptor()->file(),
-        v1::Token::descriptor()->file(), v1::AuditEntry::descriptor()->file()}) {
-    for (int s = 0; s < file->service_count(); ++s) {
-      const google::protobuf::ServiceDescriptor* service = file->service(s);
-      for (int m = 0; m < service->method_count(); ++m) out.push_back(service->method(m)->name());
-    }
-  }
-  return out;
-}
-
 TEST(MethodRolesTest, EveryRpcHasARoleAndNamesAreUniqueAcrossServices) {
-  const std::vector<std::string> methods = ContractMethods();
+  std::vector<std::string> methods;
+  for (const auto& m : testing::ContractMethods()) methods.push_back(m.name);
   ASSERT_GT(methods.size(), 25u);
   std::set<std::string> seen;
   for (const std::string& m : methods) {
