@@ -54,13 +54,17 @@ BEGIN
 END;
 $$;
 
+-- One record as an audit row.
+CREATE FUNCTION dnsv1.audit_row(r records)
+RETURNS JSONB LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object('n', r.name, 't', r.type, 'c', r.content, 'ttl', r.ttl,
+                            'p', COALESCE(r.prio, 0), 'd', r.disabled);
+$$;
+
 -- The zone's rows of the RRsets named in p_keys ([{"n","t"}]), as stored.
 CREATE FUNCTION dnsv1.rrset_rows(p_domain_id INT, p_keys JSONB)
 RETURNS JSONB LANGUAGE sql STABLE AS $$
-  SELECT COALESCE(jsonb_agg(jsonb_build_object('n', r.name, 't', r.type, 'c', r.content,
-                                               'ttl', r.ttl, 'p', COALESCE(r.prio, 0),
-                                               'd', r.disabled)
-                            ORDER BY r.name, r.type, r.id), '[]')
+  SELECT COALESCE(jsonb_agg(dnsv1.audit_row(r) ORDER BY r.name, r.type, r.id), '[]')
     FROM records r
     JOIN (SELECT DISTINCT k.n, k.t FROM jsonb_to_recordset(p_keys) AS k(n TEXT, t TEXT)) k
       ON r.name = k.n AND r.type = k.t
@@ -71,10 +75,7 @@ $$;
 -- zone's content).
 CREATE FUNCTION dnsv1.zone_rows(p_domain_id INT)
 RETURNS JSONB LANGUAGE sql STABLE AS $$
-  SELECT COALESCE(jsonb_agg(jsonb_build_object('n', r.name, 't', r.type, 'c', r.content,
-                                               'ttl', r.ttl, 'p', COALESCE(r.prio, 0),
-                                               'd', r.disabled)
-                            ORDER BY r.name, r.type, r.id), '[]')
+  SELECT COALESCE(jsonb_agg(dnsv1.audit_row(r) ORDER BY r.name, r.type, r.id), '[]')
     FROM records r
    WHERE r.domain_id = p_domain_id AND r.type IS NOT NULL;
 $$;
