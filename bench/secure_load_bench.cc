@@ -29,7 +29,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "bench/harness.h"
 #include "dns/v1/record_service.grpc.pb.h"
@@ -233,14 +232,13 @@ int Main() {
                 {}};
   Target plain{"plain", env->dnsd->target(), "", {}};
   for (int i = 0; i < clients; ++i) {
-    absl::StatusOr<std::string> secret = dt::RunCommand(absl::StrCat(
-        DNSD_PATH, " token create load-", i, " --role=editor --log_level=warn --database_url='",
-        env->pg->Url("dns"), "'"));
+    absl::StatusOr<std::string> secret = dt::CreateTokenOnDatabase(
+        DNSD_PATH, env->pg->Url("dns"), absl::StrCat("load-", i), "editor");
     if (!secret.ok()) {
       std::fprintf(stderr, "token: %s\n", std::string(secret.status().message()).c_str());
       return 1;
     }
-    if (auth) secure.tokens.emplace_back(absl::StripAsciiWhitespace(*secret));
+    if (auth) secure.tokens.push_back(*std::move(secret));
   }
   if (!CreateHostedZones(env->dnsd->target(), 0, clients, 8,
                          [](int i) { return ClientZone(i); }, "192.0.2.1")) {

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "dns/v1/audit_service.grpc.pb.h"
 #include "dns/v1/record_service.grpc.pb.h"
 #include "dns/v1/server_service.grpc.pb.h"
@@ -32,10 +31,9 @@ class AuditTest : public ::testing::Test {
     ASSERT_TRUE(pg.ok()) << pg.status();
     pg_ = pg->release();
     ASSERT_TRUE(pg_->CreateDatabase("dns").ok());
-    auto out = RunCommand(absl::StrCat(DNSD_PATH, " token create root --role=admin --database_url='",
-                                       pg_->Url("dns"), "' --log_level=warn"));
+    auto out = CreateTokenOnDatabase(DNSD_PATH, pg_->Url("dns"), "root", "admin");
     ASSERT_TRUE(out.ok()) << out.status();
-    admin_ = new std::string(absl::StripAsciiWhitespace(*out));
+    admin_ = new std::string(*out);
     auto dnsd = DnsdProcess::Start(
         DNSD_PATH, pg_->Url("dns"),
         {"--auth=true", "--default_nameservers=ns1.example.net.,ns2.example.net."});

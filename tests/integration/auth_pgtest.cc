@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_replace.h"
 #include "dns/v1/audit_service.grpc.pb.h"
 #include "dns/v1/failover_service.grpc.pb.h"
@@ -34,10 +33,9 @@ class AuthTest : public ::testing::Test {
     pg_ = pg->release();
     ASSERT_TRUE(pg_->CreateDatabase("dns").ok());
     // The bootstrap: the first admin token straight on the database.
-    auto out = RunCommand(absl::StrCat(DNSD_PATH, " token create root --role=admin --database_url='",
-                                       pg_->Url("dns"), "' --log_level=warn"));
+    auto out = CreateTokenOnDatabase(DNSD_PATH, pg_->Url("dns"), "root", "admin");
     ASSERT_TRUE(out.ok()) << out.status();
-    admin_ = new std::string(absl::StripAsciiWhitespace(*out));
+    admin_ = new std::string(*out);
     ASSERT_EQ(admin_->rfind("dnsv1_", 0), 0u) << *admin_;
     for (int i = 0; i < 2; ++i) {
       auto dnsd = DnsdProcess::Start(

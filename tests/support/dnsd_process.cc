@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 
@@ -114,6 +115,17 @@ absl::Status DnsdProcess::Restart() {
     absl::SleepFor(absl::Milliseconds(500));
   }
   return last;
+}
+
+absl::StatusOr<std::string> CreateTokenOnDatabase(const std::string& dnsd_path,
+                                                  const std::string& database_url,
+                                                  const std::string& name,
+                                                  const std::string& role) {
+  absl::StatusOr<std::string> out =
+      RunCommand(absl::StrCat(dnsd_path, " token create ", name, " --role=", role,
+                              " --log_level=warn --database_url='", database_url, "'"));
+  if (!out.ok()) return out.status();
+  return std::string(absl::StripAsciiWhitespace(*out));
 }
 
 }  // namespace dns::testing

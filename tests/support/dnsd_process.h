@@ -13,6 +13,13 @@
 
 namespace dns::testing {
 
+// `dnsd token create NAME --role=ROLE` straight on the database (the way
+// the first token is made); the secret it printed.
+absl::StatusOr<std::string> CreateTokenOnDatabase(const std::string& dnsd_path,
+                                                  const std::string& database_url,
+                                                  const std::string& name,
+                                                  const std::string& role);
+
 class DnsdProcess {
  public:
   // Runs `dnsd --listen=127.0.0.1:PORT --database_url=URL --log_level=debug
